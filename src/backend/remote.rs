@@ -1,0 +1,1 @@
+//! The remote backend (to be written).

@@ -1,0 +1,1 @@
+//! The embedded local engine (to be written).

@@ -1,0 +1,139 @@
+//! Self-signed certificates with fresh keys, made with `rcgen` (and `rsa` for RSA keys, which
+//! rcgen's ring backend cannot generate).
+
+use rcgen::{
+    CertificateParams, DistinguishedName, DnType, KeyPair, PublicKeyData, SignatureAlgorithm,
+};
+use rsa::pkcs1::EncodeRsaPublicKey;
+use rsa::pkcs8::EncodePrivateKey;
+use time::{Duration, OffsetDateTime};
+
+/// A certificate and the private key that signs JWTs for it.
+#[derive(Clone)]
+pub struct TestCertificate {
+    pub certificate_pem: String,
+    pub private_key_pem: String,
+}
+
+fn params(
+    subject: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    let common_name = subject.strip_prefix("CN=").unwrap_or(subject);
+    dn.push(DnType::CommonName, common_name);
+    params.distinguished_name = dn;
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params
+}
+
+fn default_validity() -> (OffsetDateTime, OffsetDateTime) {
+    let now = OffsetDateTime::now_utc();
+    (now - Duration::days(1), now + Duration::days(365))
+}
+
+/// A certificate for a key of `algorithm` (any that rcgen can generate: P-256, P-384, Ed25519).
+pub fn with_algorithm(algorithm: &'static SignatureAlgorithm, subject: &str) -> TestCertificate {
+    let (from, to) = default_validity();
+    with_algorithm_valid(algorithm, subject, from, to)
+}
+
+pub fn with_algorithm_valid(
+    algorithm: &'static SignatureAlgorithm,
+    subject: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> TestCertificate {
+    let key = KeyPair::generate_for(algorithm).expect("generate key");
+    let cert = params(subject, not_before, not_after)
+        .self_signed(&key)
+        .expect("self-sign certificate");
+    TestCertificate {
+        certificate_pem: cert.pem(),
+        private_key_pem: key.serialize_pem(),
+    }
+}
+
+pub fn ec_p256(subject: &str) -> TestCertificate {
+    with_algorithm(&rcgen::PKCS_ECDSA_P256_SHA256, subject)
+}
+
+pub fn ec_p384(subject: &str) -> TestCertificate {
+    with_algorithm(&rcgen::PKCS_ECDSA_P384_SHA384, subject)
+}
+
+pub fn ec_p256_valid(
+    subject: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> TestCertificate {
+    with_algorithm_valid(
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        subject,
+        not_before,
+        not_after,
+    )
+}
+
+/// An RSA certificate of `bits`. Keys under 2048 bits cannot sign with ring, so such a
+/// certificate is signed by a throw-away P-256 issuer: only its public key matters to the tests.
+pub fn rsa(bits: usize, subject: &str) -> TestCertificate {
+    let (from, to) = default_validity();
+    rsa_valid(bits, subject, from, to)
+}
+
+pub fn rsa_valid(
+    bits: usize,
+    subject: &str,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> TestCertificate {
+    let mut rng = rand::thread_rng();
+    let private = rsa::RsaPrivateKey::new(&mut rng, bits).expect("generate RSA key");
+    let private_key_pem = private
+        .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+        .expect("encode RSA key")
+        .to_string();
+    let params = params(subject, not_before, not_after);
+    let certificate_pem = if bits >= 2048 {
+        let key = KeyPair::from_pem(&private_key_pem).expect("load RSA key");
+        params.self_signed(&key).expect("self-sign").pem()
+    } else {
+        struct RsaPublic(Vec<u8>);
+        impl PublicKeyData for RsaPublic {
+            fn der_bytes(&self) -> &[u8] {
+                &self.0
+            }
+            fn algorithm(&self) -> &SignatureAlgorithm {
+                &rcgen::PKCS_RSA_SHA256
+            }
+        }
+        let public = RsaPublic(
+            private
+                .to_public_key()
+                .to_pkcs1_der()
+                .expect("encode RSA public key")
+                .into_vec(),
+        );
+        let issuer_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("issuer key");
+        let issuer = params_for_issuer()
+            .self_signed(&issuer_key)
+            .expect("issuer certificate");
+        params
+            .signed_by(&public, &issuer, &issuer_key)
+            .expect("sign RSA certificate")
+            .pem()
+    };
+    TestCertificate {
+        certificate_pem,
+        private_key_pem,
+    }
+}
+
+fn params_for_issuer() -> CertificateParams {
+    let (from, to) = default_validity();
+    params("CN=test issuer", from, to)
+}
