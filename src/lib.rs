@@ -8,7 +8,14 @@
 pub mod api;
 pub mod backend;
 pub mod certificate;
+pub mod cli;
+pub mod data_sources;
+pub mod diagnostics;
 pub mod engine;
+pub mod provider;
+pub mod resources;
 pub mod rules;
+pub mod schema;
 #[doc(hidden)]
 pub mod testutil;
+pub mod value;

@@ -1,1 +1,5 @@
-fn main() {}
+//! `izuma-local`: the embedded engine's own command line (see `izuma::cli`).
+
+fn main() -> std::process::ExitCode {
+    izuma::cli::main()
+}

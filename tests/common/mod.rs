@@ -1,0 +1,237 @@
+//! The acceptance-test harness: a throw-away Terraform working directory whose CLI config points
+//! `dev_overrides` at the provider binary cargo just built, driven through the real `terraform`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value as Json;
+
+/// Path of the provider binary built by cargo for this test run.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-izuma"))
+}
+
+/// Path of the `izuma-local` binary built by cargo for this test run.
+pub fn izuma_local_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_izuma-local"))
+}
+
+/// Fails the test run (never skips) when terraform is missing.
+pub fn terraform_binary() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("terraform"))
+            .find(|candidate| candidate.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "terraform is not on PATH. The acceptance tests drive the real terraform binary (v1.11 or newer): \
+             install it from https://developer.hashicorp.com/terraform/install and put it on PATH, then run `make test` again."
+        )
+    })
+}
+
+pub struct Output2 {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output2 {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Output2 {
+    fn from(output: Output) -> Self {
+        Output2 {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// A Terraform working directory with its own CLI config and local engine database.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    cli_config: PathBuf,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let cli_config = dir.path().join("terraform.rc");
+        let plugin_dir = provider_binary().parent().unwrap().to_path_buf();
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"izuma/izuma\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                plugin_dir.display()
+            ),
+        )
+        .unwrap();
+        Workspace {
+            dir,
+            cli_config,
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The local engine's database file used by [`Workspace::local_provider`].
+    pub fn db_path(&self) -> PathBuf {
+        self.path().join("izuma.db")
+    }
+
+    /// A provider block in local mode on this workspace's database.
+    pub fn local_provider(&self) -> String {
+        local_provider_block("izuma.db", "free")
+    }
+
+    /// Writes `main.tf` (removing other .tf files of earlier steps).
+    pub fn write_config(&self, text: &str) {
+        self.write_file("main.tf", text);
+    }
+
+    pub fn write_file(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join(name), text).unwrap();
+    }
+
+    pub fn remove_file(&self, name: &str) {
+        let _ = std::fs::remove_file(self.path().join(name));
+    }
+
+    /// Runs terraform with `args`; returns whatever happened.
+    pub fn run(&self, args: &[&str]) -> Output2 {
+        let mut command = Command::new(terraform_binary());
+        command
+            .args(args)
+            .current_dir(self.path())
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .env_remove("IZUMA_API_KEY")
+            .env_remove("IZUMA_LOCAL_PATH")
+            .env_remove("IZUMA_API_HOST");
+        for (key, value) in &self.extra_env {
+            command.env(key, value);
+        }
+        command.output().expect("run terraform").into()
+    }
+
+    /// Runs terraform and fails the test with its output unless it succeeds.
+    pub fn ok(&self, args: &[&str]) -> Output2 {
+        let output = self.run(args);
+        assert_eq!(
+            output.status,
+            0,
+            "terraform {} failed:\n{}",
+            args.join(" "),
+            output.all()
+        );
+        output
+    }
+
+    /// Runs terraform and fails the test unless it fails; returns the output.
+    pub fn fails(&self, args: &[&str]) -> Output2 {
+        let output = self.run(args);
+        assert_ne!(
+            output.status,
+            0,
+            "terraform {} should have failed:\n{}",
+            args.join(" "),
+            output.all()
+        );
+        output
+    }
+
+    pub fn apply(&self) -> Output2 {
+        self.ok(&["apply", "-auto-approve", "-no-color"])
+    }
+
+    pub fn destroy(&self) -> Output2 {
+        self.ok(&["destroy", "-auto-approve", "-no-color"])
+    }
+
+    /// Asserts that a plan has no changes (exit code 0 with -detailed-exitcode).
+    pub fn assert_no_changes(&self) {
+        let output = self.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(
+            output.status,
+            0,
+            "expected an empty plan:\n{}",
+            output.all()
+        );
+    }
+
+    /// Asserts that a plan has changes (exit code 2) and returns its text.
+    pub fn assert_changes(&self) -> String {
+        let output = self.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(
+            output.status,
+            2,
+            "expected a plan with changes:\n{}",
+            output.all()
+        );
+        output.stdout
+    }
+
+    /// `terraform show -json` of the state.
+    pub fn state(&self) -> Json {
+        let output = self.ok(&["show", "-json"]);
+        serde_json::from_str(&output.stdout).expect("show -json")
+    }
+
+    /// The attribute values of one resource in state, by address.
+    pub fn resource(&self, address: &str) -> Json {
+        let state = self.state();
+        find_resource(&state, address)
+            .unwrap_or_else(|| panic!("{address} is not in state: {state:#}"))
+    }
+
+    pub fn output_raw(&self, name: &str) -> String {
+        self.ok(&["output", "-raw", name]).stdout
+    }
+
+    /// A saved plan's JSON (`terraform plan -out` then `show -json`).
+    pub fn plan_json(&self) -> Json {
+        self.ok(&["plan", "-out=tfplan", "-no-color"]);
+        let output = self.ok(&["show", "-json", "tfplan"]);
+        serde_json::from_str(&output.stdout).expect("plan json")
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn local_provider_block(path: &str, account_type: &str) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    izuma = {{ source = \"izuma/izuma\" }}\n  }}\n}}\n\nprovider \"izuma\" {{\n  local {{\n    path         = \"{path}\"\n    account_type = \"{account_type}\"\n  }}\n}}\n"
+    )
+}
+
+pub fn find_resource(state: &Json, address: &str) -> Option<Json> {
+    state["values"]["root_module"]["resources"]
+        .as_array()?
+        .iter()
+        .find(|r| r["address"] == address)
+        .map(|r| r["values"].clone())
+}
+
+/// Writes `text` as a file in the workspace and returns its name, for `file()` in configurations.
+pub fn heredoc(text: &str) -> String {
+    format!("<<-EOT\n{}\nEOT", text.trim_end())
+}
