@@ -326,8 +326,8 @@ fn clashing_id<T: store::Record>(
 fn require_key_of<T: store::Record>(store: &Store, application_id: &str, id: &str) -> ApiResult<T> {
     store.require::<crate::api::Application>(application_id)?;
     let filter = Filter::new()
-        .eq("id", id.to_string())
-        .eq("application_id", application_id.to_string());
+        .eq("id", id)
+        .eq("application_id", application_id);
     store.find(&filter)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "{} {id} not found in application {application_id}",
