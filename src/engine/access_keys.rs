@@ -25,7 +25,7 @@ impl Engine {
             let mut filter = Filter::new();
             if let Some(application_id) = application_id {
                 store.require::<Application>(application_id)?;
-                filter = filter.eq("application_id", application_id.to_string());
+                filter = filter.eq("application_id", application_id);
             }
             if let Some(status) = status {
                 filter = status_filter(filter, status, store.now_text());
@@ -72,7 +72,7 @@ impl Engine {
                 }
             }
             let held = change.count::<AccessKey>(
-                &Filter::new().eq("application_id", application_id.to_string()),
+                &Filter::new().eq("application_id", application_id),
             )?;
             if held >= rules::ACCESS_KEYS_PER_APPLICATION as u64 {
                 return Err(ApiError::limit_exceeded(format!(

@@ -16,7 +16,7 @@ impl Engine {
         status: Option<ApplicationStatus>,
     ) -> ApiResult<ListPage<Application>> {
         let filter = match status {
-            Some(status) => Filter::new().eq("status", status.as_str().to_string()),
+            Some(status) => Filter::new().eq("status", status.as_str()),
             None => Filter::new(),
         };
         self.read(|store| store.list(&filter, query))
@@ -187,7 +187,7 @@ impl Engine {
         self.write(actor, |change| {
             let application = change.require::<Application>(id)?;
             // The foreign keys cascade the rows; the audit log still names each key that went.
-            let of_application = Filter::new().eq("application_id", id.to_string());
+            let of_application = Filter::new().eq("application_id", id);
             for key_id in change.ids::<AccessKey>(&of_application)? {
                 change.audit(
                     AuditAction::Delete,
@@ -266,7 +266,7 @@ fn add_membership(change: &Change, application_id: &str, group: &PolicyGroup) ->
 
 /// 409 if another application already has `name`.
 fn check_name_is_free(store: &Store, name: &str, except: Option<&str>) -> ApiResult<()> {
-    let filter = Filter::new().eq("name", name.to_string());
+    let filter = Filter::new().eq("name", name);
     match clashing_id::<Application>(store, filter, except)? {
         Some(other) => Err(ApiError::duplicate(
             "name",

@@ -166,19 +166,10 @@ impl Engine {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Both pragmas must be set outside a transaction; foreign keys carry the cascades.
         conn.pragma_update(None, "foreign_keys", true)?;
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            anyhow::bail!(
-                "{} cannot use SQLite's WAL journal (got {mode}); put it on a local file system",
-                path.display()
-            );
-        }
-        let account_id = schema::prepare(&mut conn, tier.unwrap_or_default(), now)
+        schema::enable_wal(&conn, BUSY_TIMEOUT)
+            .with_context(|| format!("cannot use the local database {}", path.display()))?;
+        let account_id = schema::prepare(&mut conn, tier, now)
             .with_context(|| format!("cannot prepare the local database {}", path.display()))?;
-        if let Some(tier) = tier {
-            schema::set_tier(&mut conn, tier, now)?;
-        }
         Ok(Engine {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -326,8 +317,8 @@ fn clashing_id<T: store::Record>(
 fn require_key_of<T: store::Record>(store: &Store, application_id: &str, id: &str) -> ApiResult<T> {
     store.require::<crate::api::Application>(application_id)?;
     let filter = Filter::new()
-        .eq("id", id.to_string())
-        .eq("application_id", application_id.to_string());
+        .eq("id", id)
+        .eq("application_id", application_id);
     store.find(&filter)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "{} {id} not found in application {application_id}",

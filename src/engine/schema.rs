@@ -3,7 +3,9 @@
 //! `PRAGMA user_version` holds the number of migrations applied, so a later release appends to
 //! [`MIGRATIONS`] and every existing file is brought up to date on open.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use time::OffsetDateTime;
 
 use crate::api::AccountTier;
@@ -103,14 +105,15 @@ pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const SEEDED_GROUPS: [&str; 2] = ["Administrators", "Developers"];
 
-/// Brings the file up to [`SCHEMA_VERSION`] and seeds the account on first open, all in one
-/// immediate transaction so two processes opening a new file at once cannot both seed it.
-/// Returns the account id.
+/// Brings the file up to [`SCHEMA_VERSION`], seeds the account on first open and records `tier`
+/// when given, all in one immediate transaction so two processes opening a new file at once
+/// cannot both seed it. Returns the account id.
 pub(super) fn prepare(
     conn: &mut Connection,
-    tier: AccountTier,
+    tier: Option<AccountTier>,
     now: OffsetDateTime,
 ) -> anyhow::Result<String> {
+    let now = format_time(now);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if version > SCHEMA_VERSION {
@@ -129,11 +132,10 @@ pub(super) fn prepare(
     let account_id = match existing {
         Some(id) => id,
         None => {
-            let now = format_time(now);
             let account_id = new_id();
             tx.execute(
                 "INSERT INTO account (id, display_name, tier, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                (&account_id, "Local account", tier.as_str(), &now),
+                (&account_id, "Local account", tier.unwrap_or_default().as_str(), &now),
             )?;
             for name in SEEDED_GROUPS {
                 tx.execute(
@@ -144,19 +146,35 @@ pub(super) fn prepare(
             account_id
         }
     };
+    if let Some(tier) = tier {
+        tx.execute(
+            "UPDATE account SET tier = ?1, version = version + 1, updated_at = ?2 WHERE tier <> ?1",
+            (tier.as_str(), &now),
+        )?;
+    }
     tx.commit()?;
     Ok(account_id)
 }
 
-/// Records `tier` on the account when it differs from the stored one.
-pub(super) fn set_tier(
-    conn: &mut Connection,
-    tier: AccountTier,
-    now: OffsetDateTime,
-) -> anyhow::Result<()> {
-    conn.execute(
-        "UPDATE account SET tier = ?1, version = version + 1, updated_at = ?2 WHERE tier <> ?1",
-        (tier.as_str(), format_time(now)),
-    )?;
-    Ok(())
+/// Switches the file to WAL. On a new file two connections doing this at once can deadlock on
+/// the upgrade to an exclusive lock, which SQLite reports as busy without waiting, so retry.
+pub(super) fn enable_wal(conn: &Connection, patience: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| {
+            row.get::<_, String>(0)
+        }) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(mode) => anyhow::bail!(
+                "SQLite refused the WAL journal (got {mode}); keep the database on a local file system"
+            ),
+            Err(error)
+                if error.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
 }

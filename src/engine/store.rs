@@ -39,8 +39,8 @@ impl Filter {
     pub fn new() -> Self {
         Filter::default()
     }
-    pub fn eq(self, column: &str, value: impl Into<Value>) -> Self {
-        self.clause(format!("{column} = ?"), [value.into()])
+    pub fn eq(self, column: &str, value: &str) -> Self {
+        self.clause(format!("{column} = ?"), [Value::from(value.to_string())])
     }
     /// A clause with one `?` per parameter, in order.
     pub fn clause(
@@ -108,7 +108,7 @@ impl<'a> Store<'a> {
     }
 
     pub fn get<T: Record>(&self, id: &str) -> ApiResult<Option<T>> {
-        self.find(&Filter::new().eq("id", id.to_string()))
+        self.find(&Filter::new().eq("id", id))
     }
 
     /// The object with `id`, or 404 naming it.
@@ -429,7 +429,7 @@ pub(super) fn status_filter(filter: Filter, status: KeyStatus, now_text: &str) -
     match status {
         KeyStatus::Expired => filter.clause("(expiration IS NOT NULL AND expiration <= ?)", [now]),
         KeyStatus::Active | KeyStatus::Inactive => filter
-            .eq("status", status.as_str().to_string())
+            .eq("status", status.as_str())
             .clause("(expiration IS NULL OR expiration > ?)", [now]),
     }
 }

@@ -191,6 +191,43 @@ fn two_engines_on_one_file_see_each_others_writes() {
 }
 
 #[test]
+fn two_engines_can_write_at_the_same_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("izuma.db");
+    let writers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|prefix| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                // Each thread opens the new file with its own connection, as a second
+                // process would; only one of them seeds it.
+                let engine = Engine::open(&path, Some(AccountTier::Commercial)).unwrap();
+                for i in 0..10 {
+                    create_app(&engine, &format!("{prefix}{i}"));
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let engine = Engine::open(&path, None).unwrap();
+    let all = engine
+        .list_applications(
+            &ListQuery {
+                include_total: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(all.total_count, Some(20));
+    assert_eq!(engine.audit_log().unwrap().len(), 20);
+    let groups = engine.list_policy_groups(&ListQuery::default()).unwrap();
+    assert_eq!(groups.data.len(), 2);
+}
+
+#[test]
 fn applications_are_created_read_updated_and_deleted() {
     let (_dir, engine) = open(None);
     let admins = group_id(&engine, "Administrators");

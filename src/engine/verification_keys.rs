@@ -32,15 +32,15 @@ impl Engine {
     ) -> ApiResult<ListPage<VerificationKey>> {
         self.read(|store| {
             store.require::<Application>(application_id)?;
-            let mut filter = Filter::new().eq("application_id", application_id.to_string());
+            let mut filter = Filter::new().eq("application_id", application_id);
             if let Some(issuer) = &filters.issuer {
-                filter = filter.eq("issuer", issuer.clone());
+                filter = filter.eq("issuer", issuer);
             }
             if let Some(subject) = &filters.subject {
-                filter = filter.eq("subject", subject.clone());
+                filter = filter.eq("subject", subject);
             }
             if let Some(fingerprint) = &filters.fingerprint {
-                filter = filter.eq("fingerprint", fingerprint.to_ascii_lowercase());
+                filter = filter.eq("fingerprint", &fingerprint.to_ascii_lowercase());
             }
             if let Some(status) = filters.status {
                 filter = status_filter(filter, status, store.now_text());
@@ -79,7 +79,7 @@ impl Engine {
                 .check_validity(change.now())
                 .map_err(|reason| certificate_error(&reason))?;
             check_name_is_free(change, &new.name, None)?;
-            let fingerprint = Filter::new().eq("fingerprint", certificate.fingerprint.clone());
+            let fingerprint = Filter::new().eq("fingerprint", &certificate.fingerprint);
             if let Some(other) = clashing_id::<VerificationKey>(change, fingerprint, None)? {
                 return Err(ApiError::duplicate(
                     "certificate",
@@ -198,7 +198,7 @@ fn certificate_error(reason: &str) -> ApiError {
 
 /// 409 if another verification key in the account already has `name`.
 fn check_name_is_free(store: &Store, name: &str, except: Option<&str>) -> ApiResult<()> {
-    let filter = Filter::new().eq("name", name.to_string());
+    let filter = Filter::new().eq("name", name);
     match clashing_id::<VerificationKey>(store, filter, except)? {
         Some(other) => Err(ApiError::duplicate(
             "name",
@@ -216,8 +216,8 @@ fn check_kid_is_free(
     except: Option<&str>,
 ) -> ApiResult<()> {
     let filter = Filter::new()
-        .eq("application_id", application_id.to_string())
-        .eq("kid", kid.to_string());
+        .eq("application_id", application_id)
+        .eq("kid", kid);
     match clashing_id::<VerificationKey>(store, filter, except)? {
         Some(other) => Err(ApiError::duplicate(
             "kid",
