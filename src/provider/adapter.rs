@@ -356,3 +356,38 @@ impl tf_provider::DataSource for DataSourceAdapter {
         finish(diags, outcome).map(|state| TfObject(Some(state)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_error_diagnostic_with_its_message() {
+        let outcome: Outcome<()> = guarded("create", "izuma_application", async {
+            panic!("index out of bounds");
+        })
+        .await;
+        let text = outcome.unwrap_err().to_text();
+        assert!(
+            text.contains(
+                "Internal error in the izuma provider during create of izuma_application"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("index out of bounds"), "{text}");
+    }
+
+    #[test]
+    fn reported_diagnostics_carry_no_backtrace_and_keep_the_attribute() {
+        // Backtraces are on in this process too (RUST_BACKTRACE=1 on these machines).
+        std::env::set_var("RUST_BACKTRACE", "1");
+        let mut ours = Diagnostics::new();
+        ours.attribute_error("name", "Invalid name", "`name` must not be empty.");
+        let mut theirs = TfDiagnostics::default();
+        report(&mut theirs, ours);
+        assert_eq!(theirs.errors.len(), 1);
+        let diag = &theirs.errors[0];
+        assert_eq!(diag.detail, "`name` must not be empty.");
+        assert_eq!(diag.attribute, AttributePath::new("name"));
+    }
+}
