@@ -79,6 +79,14 @@ pub fn debug(resource_type: &str, operation: &str, message: &str) {
     log(Level::Debug, resource_type, operation, message);
 }
 
+/// Logs the `id` attribute of an object the provider just created or imported: ids are not
+/// secret, and they let a log reader find the object in the service.
+pub fn object_id(resource_type: &str, operation: &str, state: &crate::value::Object) {
+    if let Some(id) = crate::value::ObjectExt::str_attr(state, "id") {
+        debug(resource_type, operation, &format!("done: id {id}"));
+    }
+}
+
 pub fn error(resource_type: &str, operation: &str, message: &str) {
     log(Level::Error, resource_type, operation, message);
 }
