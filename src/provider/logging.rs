@@ -62,9 +62,14 @@ pub fn line(level: Level, resource_type: &str, operation: &str, message: &str) -
     .to_string()
 }
 
+/// Microseconds, exactly: go-plugin parses `@timestamp` with the layout
+/// `2006-01-02T15:04:05.000000Z07:00` and shows a line it cannot parse as raw JSON text.
 fn timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
         .unwrap_or_default()
 }
 
