@@ -15,6 +15,7 @@ pub mod certificate;
 pub mod cli;
 pub mod data_sources;
 pub mod diagnostics;
+pub mod docs;
 pub mod engine;
 pub mod provider;
 pub mod resources;
@@ -23,3 +24,7 @@ pub mod schema;
 #[doc(hidden)]
 pub mod testutil;
 pub mod value;
+
+/// The User-Agent of remote-mode requests: the crate's version from Cargo.toml, like
+/// `izuma-local --version`.
+pub const USER_AGENT: &str = concat!("terraform-provider-izuma/", env!("CARGO_PKG_VERSION"));

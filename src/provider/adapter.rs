@@ -253,6 +253,7 @@ impl tf_provider::Resource for ResourceAdapter {
                 self.logic.create(backend.as_ref(), &planned).await
             })
             .await?;
+        logging::object_id(&self.type_name, "create", &state);
         Some((TfObject(Some(state)), private_state))
     }
 
@@ -301,6 +302,7 @@ impl tf_provider::Resource for ResourceAdapter {
                 self.logic.import(backend.as_ref(), id.trim()).await
             })
             .await?;
+        logging::object_id(&self.type_name, "import", &state);
         Some((TfObject(Some(state)), ValueEmpty::default()))
     }
 }

@@ -62,9 +62,14 @@ pub fn line(level: Level, resource_type: &str, operation: &str, message: &str) -
     .to_string()
 }
 
+/// Microseconds, exactly: go-plugin parses `@timestamp` with the layout
+/// `2006-01-02T15:04:05.000000Z07:00` and shows a line it cannot parse as raw JSON text.
 fn timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
         .unwrap_or_default()
 }
 
@@ -77,6 +82,14 @@ pub fn log(level: Level, resource_type: &str, operation: &str, message: &str) {
 
 pub fn debug(resource_type: &str, operation: &str, message: &str) {
     log(Level::Debug, resource_type, operation, message);
+}
+
+/// Logs the `id` attribute of an object the provider just created or imported: ids are not
+/// secret, and they let a log reader find the object in the service.
+pub fn object_id(resource_type: &str, operation: &str, state: &crate::value::Object) {
+    if let Some(id) = crate::value::ObjectExt::str_attr(state, "id") {
+        debug(resource_type, operation, &format!("done: id {id}"));
+    }
 }
 
 pub fn error(resource_type: &str, operation: &str, message: &str) {

@@ -6,5 +6,7 @@ mod common;
 
 mod access_key;
 mod application;
+mod install;
 mod jwt_verification_key;
+mod logs;
 mod provider;

@@ -81,6 +81,14 @@ impl Workspace {
         }
     }
 
+    /// A workspace whose CLI config is `cli_config` (for example a filesystem mirror) instead of
+    /// dev_overrides.
+    pub fn with_cli_config(cli_config: &str) -> Self {
+        let workspace = Self::new();
+        std::fs::write(&workspace.cli_config, cli_config).unwrap();
+        workspace
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
