@@ -6,5 +6,6 @@ mod common;
 
 mod access_key;
 mod application;
+mod bad_input;
 mod jwt_verification_key;
 mod provider;
