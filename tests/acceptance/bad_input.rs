@@ -181,39 +181,39 @@ fn every_bad_input_fails_at_plan_with_its_message_and_changes_nothing() {
     // Cases are independent (own directory, read-only on the database): run a few at a time.
     std::thread::scope(|scope| {
         for _ in 0..4 {
-            scope.spawn(|| loop {
-                let Some((name, hcl, expected)) = cases.get(next.fetch_add(1, Ordering::SeqCst))
-                else {
-                    break;
-                };
-                let ws = Workspace::new();
-                let hcl = hcl.replace("\"DB\"", &format!("{db_text:?}"));
-                let provider = if hcl.contains("provider \"izuma\"") {
-                    TERRAFORM_BLOCK.to_owned()
-                } else {
-                    local_provider_block(&db_text, "free")
-                };
-                ws.write_config(&format!("{provider}\n{hcl}"));
-                let output = ws.run(&["plan", "-no-color"]);
-                let text = output.all();
-                // Terraform wraps long messages: compare with whitespace collapsed.
-                let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                let problem = if output.status == 0 {
-                    Some("plan succeeded".to_owned())
-                } else if !flat.contains(expected) {
-                    Some(format!("message lacks {expected:?}"))
-                } else if text.contains("panicked") || text.contains("stack backtrace") {
-                    Some("panic or backtrace in the output".to_owned())
-                } else if text.contains("PRIVATE KEY-----\nMI") || text.contains("\nMIG") {
-                    Some("key or certificate material echoed".to_owned())
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    failures
-                        .lock()
-                        .unwrap()
-                        .push(format!("{name}: {problem}\n{text}"));
+            scope.spawn(|| {
+                while let Some((name, hcl, expected)) =
+                    cases.get(next.fetch_add(1, Ordering::SeqCst))
+                {
+                    let ws = Workspace::new();
+                    let hcl = hcl.replace("\"DB\"", &format!("{db_text:?}"));
+                    let provider = if hcl.contains("provider \"izuma\"") {
+                        TERRAFORM_BLOCK.to_owned()
+                    } else {
+                        local_provider_block(&db_text, "free")
+                    };
+                    ws.write_config(&format!("{provider}\n{hcl}"));
+                    let output = ws.run(&["plan", "-no-color"]);
+                    let text = output.all();
+                    // Terraform wraps long messages: compare with whitespace collapsed.
+                    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let problem = if output.status == 0 {
+                        Some("plan succeeded".to_owned())
+                    } else if !flat.contains(expected) {
+                        Some(format!("message lacks {expected:?}"))
+                    } else if text.contains("panicked") || text.contains("stack backtrace") {
+                        Some("panic or backtrace in the output".to_owned())
+                    } else if text.contains("PRIVATE KEY-----\nMI") || text.contains("\nMIG") {
+                        Some("key or certificate material echoed".to_owned())
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{name}: {problem}\n{text}"));
+                    }
                 }
             });
         }
