@@ -111,8 +111,8 @@ fn catalog(app: &str, missing: &str) -> Vec<(&'static str, String, &'static str)
         ("application status EXPIRED", application("name = \"a\"\n  status = \"EXPIRED\""), "derives it from the expiration"),
         ("application status enum", application("name = \"a\"\n  status = \"active\""), "allowed values are \"ACTIVE\" and \"INACTIVE\""),
         ("application group id", application("name = \"a\"\n  groups = [\"admins\"]"), "Invalid policy-group id"),
-        ("application id set", application("name = \"a\"\n  id = \"0123\""), "read-only"),
-        ("application created_at set", application("name = \"a\"\n  created_at = \"2020-01-01T00:00:00Z\""), "read-only"),
+        ("application id set", application("name = \"a\"\n  id = \"0123\""), "`id` is read-only"),
+        ("application created_at set", application("name = \"a\"\n  created_at = \"2020-01-01T00:00:00Z\""), "`created_at` is read-only"),
         ("application name missing", application("description = \"d\""), "The argument \"name\" is required"),
         // izuma_access_key.
         ("access key application_id", "resource \"izuma_access_key\" \"k\" {\n  application_id = \"abc\"\n  name = \"k\"\n}\n".to_owned(), "Invalid application_id"),
@@ -123,7 +123,7 @@ fn catalog(app: &str, missing: &str) -> Vec<(&'static str, String, &'static str)
         ("access key status enum", access_key("name = \"k\"\n  status = \"DISABLED\""), "allowed values are \"ACTIVE\" and \"INACTIVE\""),
         ("access key expiration format", access_key("name = \"k\"\n  expiration = \"tomorrow\""), "Invalid expiration"),
         ("access key expiration past", access_key("name = \"k\"\n  expiration = \"2020-01-01T00:00:00Z\""), "has already passed"),
-        ("access key secret set", access_key("name = \"k\"\n  secret = \"ak_mine\""), "read-only"),
+        ("access key secret set", access_key("name = \"k\"\n  secret = \"ak_mine\""), "`secret` is read-only"),
         ("access key triggers type", access_key("name = \"k\"\n  rotation_triggers = \"x\""), "Inappropriate value for attribute \"rotation_triggers\""),
         // izuma_jwt_verification_key.
         ("certificate empty", vk(""), "is empty"),
@@ -142,7 +142,7 @@ fn catalog(app: &str, missing: &str) -> Vec<(&'static str, String, &'static str)
         ("verification key long kid", vk_with(&format!("kid = \"{}\"", long(101))), "a kid is at most 100"),
         ("verification key empty kid", vk_with("kid = \"\""), "must not be empty"),
         ("verification key status EXPIRED", vk_with("status = \"EXPIRED\""), "derives it from the expiration"),
-        ("verification key fingerprint set", vk_with("fingerprint = \"00\""), "read-only"),
+        ("verification key fingerprint set", vk_with("fingerprint = \"00\""), "`fingerprint` is read-only"),
         ("verification key renewal days", vk_with("early_renewal_days = -1"), "from 0 to 3650"),
         // Data sources.
         ("application lookup without key", "data \"izuma_application\" \"a\" {}\n".to_owned(), "exactly one of `id` and `name`"),
