@@ -312,6 +312,20 @@ mod tests {
     }
 
     #[test]
+    fn refuses_keys_rcgen_cannot_make_naming_them() {
+        use certs::OpensslKey;
+        for (kind, named) in [
+            (OpensslKey::EcP192, "P-192"),
+            (OpensslKey::EcSecp256k1, "secp256k1"),
+            (OpensslKey::Dsa, "DSA key"),
+        ] {
+            let cert = certs::openssl_self_signed(kind, "CN=weak");
+            let err = parse_certificate(&cert.certificate_pem).unwrap_err();
+            assert!(err.contains(named), "{kind:?}: {err}");
+        }
+    }
+
+    #[test]
     fn an_expired_certificate_is_refused_with_its_dates() {
         let now = OffsetDateTime::now_utc();
         let cert = certs::ec_p256_valid(

@@ -9,6 +9,9 @@ use crate::resources::Outcome;
 use crate::schema::Schema;
 use crate::value::Object;
 
+pub mod access_keys;
+pub mod application;
+pub mod applications;
 pub mod policy_group;
 
 #[async_trait]
@@ -22,5 +25,17 @@ pub trait DataSourceLogic: Send + Sync + 'static {
 
 /// All data sources of the provider.
 pub fn all() -> Vec<Box<dyn DataSourceLogic>> {
-    vec![Box::new(policy_group::PolicyGroupDataSource)]
+    vec![
+        Box::new(policy_group::PolicyGroupDataSource),
+        Box::new(application::ApplicationDataSource),
+        Box::new(applications::ApplicationsDataSource),
+        Box::new(access_keys::AccessKeysDataSource),
+    ]
+}
+
+/// A lookup that found nothing, or too much, as an error on the attribute it looked up by.
+pub fn lookup_error(attribute: &str, summary: &str, detail: String) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    diags.attribute_error(attribute, summary, detail);
+    diags
 }

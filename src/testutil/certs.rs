@@ -137,3 +137,67 @@ fn params_for_issuer() -> CertificateParams {
     let (from, to) = default_validity();
     params("CN=test issuer", from, to)
 }
+
+/// Key kinds rcgen cannot generate, made with the `openssl` command line at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpensslKey {
+    EcP192,
+    EcSecp256k1,
+    Dsa,
+}
+
+/// A self-signed certificate for a key of `kind`, made by the `openssl` CLI in a scratch
+/// directory. Panics with instructions when `openssl` is missing: tests never skip silently.
+pub fn openssl_self_signed(kind: OpensslKey, subject: &str) -> TestCertificate {
+    use std::process::Command;
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "izuma-openssl-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("the `openssl` command is needed for {kind:?} test certificates: {e}")
+            });
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let newkey = match kind {
+        OpensslKey::EcP192 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime192v1"],
+        OpensslKey::EcSecp256k1 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp256k1"],
+        OpensslKey::Dsa => {
+            run(&[
+                "genpkey",
+                "-genparam",
+                "-algorithm",
+                "DSA",
+                "-pkeyopt",
+                "dsa_paramgen_bits:1024",
+                "-out",
+                "params.pem",
+            ]);
+            vec!["-newkey", "dsa:params.pem"]
+        }
+    };
+    let subject = format!("/{subject}");
+    let mut args = vec!["req", "-x509", "-nodes", "-sha256", "-days", "30"];
+    args.extend(newkey);
+    args.extend(["-keyout", "key.pem", "-out", "cert.pem", "-subj", &subject]);
+    run(&args);
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("openssl output");
+    let certificate = TestCertificate {
+        certificate_pem: read("cert.pem"),
+        private_key_pem: read("key.pem"),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    certificate
+}

@@ -6,6 +6,9 @@ mod common;
 
 mod access_key;
 mod application;
+mod apply_rules;
+mod bad_input;
+mod drift;
 mod install;
 mod jwt_verification_key;
 mod logs;
