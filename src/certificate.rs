@@ -65,6 +65,10 @@ pub fn parse_certificate(pem: &str) -> Result<CertificateInfo, String> {
             "is empty: give one X.509 certificate in PEM (-----BEGIN CERTIFICATE----- ...)".into(),
         );
     }
+    // Checked before parsing: legacy encrypted keys carry PEM headers the parser refuses.
+    if trimmed.contains("PRIVATE KEY-----") {
+        return Err("holds a private key; upload only the certificate: the private key must never leave your machine".into());
+    }
     let mut certificates = Vec::new();
     let mut others = Vec::new();
     for block in Pem::iter_from_buffer(trimmed.as_bytes()) {
@@ -78,11 +82,6 @@ pub fn parse_certificate(pem: &str) -> Result<CertificateInfo, String> {
                 )
             }
         }
-    }
-    if let Some(label) = others.iter().find(|label| label.contains("PRIVATE KEY")) {
-        return Err(format!(
-            "holds a private key ({label} block); upload only the certificate: the private key must never leave your machine"
-        ));
     }
     if let Some(label) = others.iter().find(|label| label.contains("REQUEST")) {
         return Err(format!(
@@ -289,6 +288,11 @@ mod tests {
                 "{err}"
             );
         }
+        // A legacy encrypted key has headers the PEM parser refuses: still named a private key.
+        let encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        assert!(parse_certificate(encrypted)
+            .unwrap_err()
+            .contains("holds a private key"));
         let two = format!("{}{}", cert.certificate_pem, cert.certificate_pem);
         assert!(parse_certificate(&two)
             .unwrap_err()

@@ -22,7 +22,21 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "is {len} characters long; a name is 1 to {NAME_MAX} characters"
         ));
     }
+    if name.trim().is_empty() {
+        return Err("is only white space: a name needs at least one visible character".into());
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || is_bidi_control(*c)) {
+        return Err(format!(
+            "contains the control character U+{:04X}; names are printable text on one line",
+            c as u32
+        ));
+    }
     Ok(())
+}
+
+/// Characters that reorder text when displayed (used to disguise names).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// `description`: up to 500 characters.
@@ -106,6 +120,11 @@ mod tests {
         assert!(check_name("").is_err());
         assert!(check_name("a").is_ok());
         assert!(check_name(&"é".repeat(100)).is_ok());
+        assert!(check_name("   ").unwrap_err().contains("white space"));
+        assert!(check_name("a\nb").unwrap_err().contains("U+000A"));
+        assert!(check_name("evil\u{202E}txt")
+            .unwrap_err()
+            .contains("U+202E"));
         let err = check_name(&"a".repeat(101)).unwrap_err();
         assert!(err.contains("101 characters"), "{err}");
     }

@@ -229,10 +229,13 @@ pub fn open_backend(choice: BackendChoice) -> Result<Arc<dyn Backend>, Diagnosti
     match choice {
         BackendChoice::Local { path, tier } => {
             let engine = Engine::open(&path, Some(tier)).map_err(|e| {
-                Diagnostics::single(
+                let mut diags = Diagnostics::new();
+                diags.path_error(
+                    local_path("path"),
                     "Cannot open the local engine's database",
-                    format!("{}: {e:#}", path.display()),
-                )
+                    format!("{e:#}"),
+                );
+                diags
             })?;
             Ok(Arc::new(LocalBackend::new(Arc::new(engine))))
         }

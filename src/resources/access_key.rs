@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 
 use super::{
     api_failure, base_plan, keep_equivalent, optional_text, required_str, split_key_import_id,
-    validate_common, validate_id_attribute, validate_status, Outcome, Plan, PlanRequest,
-    ResourceLogic,
+    unknown_application_field, validate_common, validate_id_attribute, validate_status, Outcome,
+    Plan, PlanRequest, ResourceLogic,
 };
 use crate::api::{AccessKey, AccessKeyUpdate, KeyStatus, NewAccessKey};
 use crate::backend::Backend;
@@ -115,12 +115,19 @@ impl ResourceLogic for AccessKeyResource {
         validate_status(config, STATUSES, &mut diags);
         validate_id_attribute(config, "application_id", &mut diags);
         if let Some(expiration) = config.str_attr("expiration") {
-            if let Err(rule) = rules::parse_time(expiration) {
-                diags.attribute_error(
+            match rules::parse_time(expiration) {
+                Err(rule) => diags.attribute_error(
                     "expiration",
                     "Invalid expiration",
                     format!("`expiration`: {rule}."),
-                );
+                ),
+                // The service keeps whole seconds; a fraction would come back changed.
+                Ok(at) if at.nanosecond() != 0 => diags.attribute_error(
+                    "expiration",
+                    "Invalid expiration",
+                    format!("`expiration` {expiration:?} has a fraction of a second; the service keeps whole seconds, for example \"2027-06-01T00:00:00Z\"."),
+                ),
+                Ok(_) => {}
             }
         }
         diags
@@ -166,19 +173,18 @@ impl ResourceLogic for AccessKeyResource {
         let key = backend
             .create_access_key(application_id, &new)
             .await
-            .map_err(|e| {
-                let mut diags = api_failure(
+            .map_err(|mut e| {
+                if e.kind == "account_limit_exceeded" {
+                    e.message.push_str(". A create_before_destroy rotation creates the new key while the old one still exists, so it needs one free slot: an application holds at most 2 access keys. Nothing was created or deleted; remove an unused key of this application, then apply again");
+                }
+                if e.is_not_found() {
+                    e.fields.push(unknown_application_field(application_id));
+                }
+                api_failure(
                     &e,
                     &format!("create izuma_access_key {name:?} of application {application_id}"),
                     &schema(),
-                );
-                if e.kind == "account_limit_exceeded" {
-                    diags.error(
-                        "An application holds at most 2 access keys",
-                        "A create_before_destroy rotation creates the new key while the old one still exists, so it needs one free slot. Nothing was created or deleted; remove an unused key of this application, then apply again.",
-                    );
-                }
-                diags
+                )
             })?;
         if key.key.is_none() {
             return Err(Diagnostics::single(
@@ -218,7 +224,9 @@ impl ResourceLogic for AccessKeyResource {
                 .flatten(),
             description: changed("description")
                 .then(|| planned.str_attr("description").unwrap_or("").to_owned()),
-            status: changed("status").then(|| status_of(planned)).flatten(),
+            // Always sent: a key that reads as EXPIRED hides its written status, which may
+            // differ from the plan's.
+            status: status_of(planned),
             // An empty expiration clears it.
             expiration: changed("expiration")
                 .then(|| planned.str_attr("expiration").unwrap_or("").to_owned()),
@@ -334,6 +342,7 @@ mod tests {
             .unwrap_err()
             .to_text();
         assert!(text.contains("at most 2 access keys"), "{text}");
+        assert!(text.contains("already has 2 access keys"), "{text}");
     }
 
     #[test]
@@ -367,6 +376,11 @@ mod tests {
             .validate(&config)
             .to_text()
             .contains("RFC 3339"));
+        config.set_attr("expiration", Value::string("2027-06-01T00:00:00.123456Z"));
+        assert!(AccessKeyResource
+            .validate(&config)
+            .to_text()
+            .contains("whole seconds"));
         config.set_attr("expiration", Value::string("2001-01-01T00:00:00Z"));
         let diags = plan_for(&AccessKeyResource, None, &config).unwrap_err();
         assert!(

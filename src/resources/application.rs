@@ -148,6 +148,34 @@ impl ResourceLogic for ApplicationResource {
     ) -> Outcome<Object> {
         let id = required_str(prior, "id")?;
         let action = format!("update izuma_application {id}");
+        let (before, after) = (groups_of(prior), groups_of(planned));
+        let added: Vec<String> = after
+            .iter()
+            .filter(|g| !before.contains(g))
+            .cloned()
+            .collect();
+        let removed: Vec<String> = before
+            .iter()
+            .filter(|g| !after.contains(g))
+            .cloned()
+            .collect();
+        // Groups change through separate calls: check them first so that an unknown group fails
+        // the update before anything else is written.
+        if !added.is_empty() {
+            let known = backend
+                .list_policy_groups()
+                .await
+                .map_err(|e| api_failure(&e, &action, &schema()))?;
+            if let Some(unknown) = added.iter().find(|g| !known.iter().any(|k| &k.id == *g)) {
+                let mut diags = Diagnostics::new();
+                diags.attribute_error(
+                    "groups",
+                    format!("Cannot {action}: unknown policy group"),
+                    format!("No policy group with id {unknown} exists in the account; nothing was changed. Look ids up with the `izuma_policy_group` data source."),
+                );
+                return Err(diags);
+            }
+        }
         let changed = |name: &str| prior.attr(name) != planned.attr(name);
         let update = ApplicationUpdate {
             name: changed("name")
@@ -164,17 +192,6 @@ impl ResourceLogic for ApplicationResource {
                 .await
                 .map_err(|e| api_failure(&e, &action, &schema()))?;
         }
-        let (before, after) = (groups_of(prior), groups_of(planned));
-        let added: Vec<String> = after
-            .iter()
-            .filter(|g| !before.contains(g))
-            .cloned()
-            .collect();
-        let removed: Vec<String> = before
-            .iter()
-            .filter(|g| !after.contains(g))
-            .cloned()
-            .collect();
         if !added.is_empty() {
             backend
                 .add_application_groups(id, &added)
@@ -301,6 +318,32 @@ mod tests {
             .delete(&backend, &updated)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_group_fails_the_update_before_the_rename() {
+        let (_dir, backend) = local_backend();
+        let planned = plan_for(&ApplicationResource, None, &config("before"))
+            .unwrap()
+            .state;
+        let state = ApplicationResource
+            .create(&backend, &planned)
+            .await
+            .unwrap();
+        let mut changed = config("after");
+        changed.set_attr(
+            "groups",
+            Value::string_list(["0123456789abcdef0123456789abcdef"]),
+        );
+        let plan = plan_for(&ApplicationResource, Some(&state), &changed).unwrap();
+        let text = ApplicationResource
+            .update(&backend, &state, &plan.state)
+            .await
+            .unwrap_err()
+            .to_text();
+        assert!(text.contains("nothing was changed"), "{text}");
+        let id = state.str_attr("id").unwrap();
+        assert_eq!(backend.get_application(id).await.unwrap().name, "before");
     }
 
     #[tokio::test]

@@ -189,12 +189,16 @@ impl ResourceLogic for JwtVerificationKeyResource {
                     if prior.attr("ready_for_renewal") != &Value::Bool(true) {
                         plan.requires_replace.push("ready_for_renewal".into());
                     }
+                } else {
+                    plan.state.set_attr("ready_for_renewal", Value::Bool(false));
                 }
             }
             return Ok(plan);
         }
         // Create: what the certificate says is known now.
         plan.state.set_attr("ready_for_renewal", Value::Bool(false));
+        // Set from the certificate below when it is known: a key created inside its renewal
+        // window is not replaced again until a new certificate arrives.
         if let Some(pem) = plan.state.str_attr("certificate").map(str::to_owned) {
             let info = parse_certificate(&pem).map_err(|problem| {
                 let mut diags = Diagnostics::new();
@@ -216,11 +220,12 @@ impl ResourceLogic for JwtVerificationKeyResource {
             }
             set_certificate_facts(&mut plan.state, &info);
             if ready_for_renewal(info.not_after, early_renewal_days, request.now) {
+                plan.state.set_attr("ready_for_renewal", Value::Bool(true));
                 plan.diagnostics.attribute_warning(
                     "certificate",
                     "Certificate inside its renewal window",
                     format!(
-                        "The certificate expires on {}, within early_renewal_days ({}): every plan will replace this key until the configuration supplies a renewed certificate.",
+                        "The certificate expires on {}, within early_renewal_days ({}): the key is (re)created with it and `ready_for_renewal` is true; supply a renewed certificate to renew it for real.",
                         format_time(info.not_after),
                         early_renewal_days.unwrap_or_default()
                     ),
@@ -247,7 +252,10 @@ impl ResourceLogic for JwtVerificationKeyResource {
         let key = backend
             .create_verification_key(application_id, &new)
             .await
-            .map_err(|e| {
+            .map_err(|mut e| {
+                if e.is_not_found() {
+                    e.fields.push(super::unknown_application_field(application_id));
+                }
                 api_failure(
                     &e,
                     &format!("create izuma_jwt_verification_key {name:?} of application {application_id}"),
@@ -287,7 +295,9 @@ impl ResourceLogic for JwtVerificationKeyResource {
             description: changed("description")
                 .then(|| planned.str_attr("description").unwrap_or("").to_owned()),
             kid: changed("kid").then(|| planned.str_attr("kid").unwrap_or("").to_owned()),
-            status: changed("status").then(|| status_of(planned)).flatten(),
+            // Always sent: a key that reads as EXPIRED hides its written status, which may
+            // differ from the plan's.
+            status: status_of(planned),
         };
         let action = format!("update izuma_jwt_verification_key {id}");
         let key = if update == VerificationKeyUpdate::default() {

@@ -230,6 +230,14 @@ pub fn api_failure(error: &ApiError, action: &str, schema: &Schema) -> Diagnosti
     from_api_error(error, action, &names)
 }
 
+/// A 404 when creating a key means its application is gone: point at `application_id`.
+pub fn unknown_application_field(application_id: &str) -> crate::api::FieldError {
+    crate::api::FieldError {
+        name: "application_id".into(),
+        message: format!("no application with id {application_id} exists in the account (deleted outside Terraform, or a typo)"),
+    }
+}
+
 /// A required string argument of a planned state (known at apply time).
 pub fn required_str<'a>(state: &'a Object, name: &str) -> Outcome<&'a str> {
     state.str_attr(name).ok_or_else(|| {
@@ -252,7 +260,7 @@ pub fn split_key_import_id<'a>(id: &'a str, what: &str) -> Outcome<(&'a str, &'a
         _ => Err(Diagnostics::single(
             "Invalid import id",
             format!(
-                "{id:?} is not a {what} import id: use <application_id>/<key_id>, two ids of 32 lowercase hexadecimal characters."
+                "{id:?} is not an {what} import id: use <application_id>/<key_id>, two ids of 32 lowercase hexadecimal characters."
             ),
         )),
     }
