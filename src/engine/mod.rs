@@ -32,10 +32,12 @@ mod applications;
 mod schema;
 mod store;
 mod verification_keys;
+mod verify;
 
 use store::{Change, Filter, Store};
 
 pub use verification_keys::VerificationKeyFilter;
+pub use verify::{Refusal, Verified};
 
 /// How long a call waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -121,7 +123,7 @@ impl ListQuery {
     }
 }
 
-/// One successful change, as `izuma-local audit` shows it.
+/// One successful change or one verification (accepted or refused), as `izuma-local audit` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     pub seq: i64,
@@ -129,7 +131,7 @@ pub struct AuditEntry {
     pub at: String,
     /// `local` or `application:<id>`.
     pub actor: String,
-    /// `create`, `update` or `delete`.
+    /// `create`, `update`, `delete` or `verify`.
     pub action: String,
     /// `application`, `access-key`, `verification-key` or `group-membership`.
     pub object: String,
@@ -147,6 +149,7 @@ pub struct Engine {
     path: PathBuf,
     account_id: String,
     clock: Clock,
+    verifier: verify::Verifier,
 }
 
 impl std::fmt::Debug for Engine {
@@ -175,6 +178,7 @@ impl Engine {
             path: path.to_path_buf(),
             account_id,
             clock: Box::new(OffsetDateTime::now_utc),
+            verifier: verify::Verifier::default(),
         })
     }
 
@@ -192,6 +196,7 @@ impl Engine {
 
     /// Every successful change, oldest first.
     pub fn audit_log(&self) -> ApiResult<Vec<AuditEntry>> {
+        self.flush()?;
         self.read(|store| store.audit_entries())
     }
 
@@ -213,6 +218,8 @@ impl Engine {
 
     /// Runs `f` as one write transaction: committed if it succeeds, rolled back whole otherwise.
     fn write<T>(&self, actor: &Actor, f: impl FnOnce(&Change) -> ApiResult<T>) -> ApiResult<T> {
+        // Queued verifications first, so the audit log keeps this engine's order of events.
+        self.flush()?;
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let store = Store::new(&tx, &self.account_id, (self.clock)());

@@ -188,7 +188,9 @@ impl Engine {
                 Some(application_id),
                 &format!("name {:?}", key.name),
             )
-        })
+        })?;
+        self.forget_verification_key(id);
+        Ok(())
     }
 }
 

@@ -13,3 +13,4 @@ mod install;
 mod jwt_verification_key;
 mod logs;
 mod provider;
+mod rotation;
