@@ -54,13 +54,13 @@ resource "izuma_access_key" "service" {
 resource "izuma_jwt_verification_key" "signer" {
   application_id = izuma_application.service.id
   # Names and certificates are unique in the account and both keys exist at once during a
-  # rotation, so the name carries the generation.
-  name        = "signer-${var.generation}"
+  # rotation: name_prefix gives each generation a fresh unique name.
+  name_prefix = "signer-"
   certificate = file("${path.module}/signer-${var.generation}-cert.pem")
   rotation_triggers = {
     generation = var.generation
   }
-  # Once the certificate expires within 30 days, every plan replaces the key (ready_for_renewal
+  # Once the certificate expires within 30 days, the plan replaces the key (ready_for_renewal
   # turns true): a regularly running pipeline notices in time to supply a renewed certificate.
   early_renewal_days = 30
   lifecycle {

@@ -21,6 +21,25 @@ use crate::value::{Object, ObjectExt, Value};
 
 pub struct JwtVerificationKeyResource;
 
+/// Length of the suffix `name_prefix` gets: UTC time to the second, then 12 random hex digits.
+const NAME_SUFFIX_LEN: usize = 26;
+
+/// A unique name from `prefix`, as `name_prefix` promises.
+fn name_from_prefix(prefix: &str) -> String {
+    let now = OffsetDateTime::now_utc();
+    let random: [u8; 6] = rand::random();
+    format!(
+        "{prefix}{:04}{:02}{:02}{:02}{:02}{:02}{}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        hex::encode(random)
+    )
+}
+
 const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
 
 pub fn schema() -> Schema {
@@ -30,7 +49,9 @@ pub fn schema() -> Schema {
             Attribute::computed("id", AttrType::String, "The verification key's id (32 lowercase hexadecimal characters)."),
             Attribute::required("application_id", AttrType::String, "Id of the application whose JWTs the key verifies. Changing it replaces the key.")
                 .force_new(),
-            Attribute::required("name", AttrType::String, "Name of the key, 1 to 100 characters, unique in the account."),
+            Attribute::optional_computed("name", AttrType::String, "Name of the key, 1 to 100 characters, unique in the account. Give `name` or `name_prefix`."),
+            Attribute::optional("name_prefix", AttrType::String, "Instead of `name`: the provider creates a unique name starting with this prefix (up to 74 characters; 26 characters of time and randomness follow). Use it with `create_before_destroy`: names are unique in the account, so a replacement with a fixed `name` cannot be created while the key it replaces exists.")
+                .force_new(),
             Attribute::optional("description", AttrType::String, "Free-form description, up to 500 characters."),
             Attribute::optional("kid", AttrType::String, "Key id, up to 100 characters. A JWT whose header names this `kid` is verified with this key only."),
             Attribute::optional_computed("status", AttrType::String, "`ACTIVE` or `INACTIVE`; an inactive key verifies nothing. Defaults to `ACTIVE`. (`EXPIRED` is derived from the certificate and cannot be set.)")
@@ -66,6 +87,7 @@ pub fn state_from_api(key: &VerificationKey, prior: &Object) -> Object {
     state.set_attr("id", Value::string(&key.id));
     state.set_attr("application_id", Value::string(&key.application_id));
     state.set_attr("name", Value::string(&key.name));
+    state.set_attr("name_prefix", prior.attr("name_prefix").clone());
     state.set_attr(
         "description",
         optional_text(prior.attr("description"), key.description.as_deref()),
@@ -137,6 +159,38 @@ impl ResourceLogic for JwtVerificationKeyResource {
         let mut diags = validate_common(&schema(), config);
         validate_status(config, STATUSES, &mut diags);
         validate_id_attribute(config, "application_id", &mut diags);
+        match (config.attr("name"), config.attr("name_prefix")) {
+            (Value::Null, Value::Null) => diags.attribute_error(
+                "name",
+                "Missing name",
+                "Give `name`, or `name_prefix` for a generated unique name.",
+            ),
+            (name, prefix) if !name.is_null() && !prefix.is_null() => diags.attribute_error(
+                "name_prefix",
+                "Both name and name_prefix are set",
+                "`name` and `name_prefix` exclude each other: give one of them.",
+            ),
+            _ => {}
+        }
+        if let Some(prefix) = config.str_attr("name_prefix") {
+            let len = prefix.chars().count();
+            if len == 0 || len > rules::NAME_MAX - NAME_SUFFIX_LEN {
+                diags.attribute_error(
+                    "name_prefix",
+                    "Invalid name_prefix",
+                    format!(
+                        "`name_prefix` is {len} characters long; it is 1 to {} characters, since {NAME_SUFFIX_LEN} characters are added.",
+                        rules::NAME_MAX - NAME_SUFFIX_LEN
+                    ),
+                );
+            } else if let Err(rule) = rules::check_name(prefix) {
+                diags.attribute_error(
+                    "name_prefix",
+                    "Invalid name_prefix",
+                    format!("`name_prefix` {rule}."),
+                );
+            }
+        }
         if let Some(kid) = config.str_attr("kid") {
             if let Err(rule) = rules::check_kid(kid) {
                 diags.attribute_error("kid", "Invalid kid", format!("`kid` {rule}."));
@@ -237,10 +291,14 @@ impl ResourceLogic for JwtVerificationKeyResource {
 
     async fn create(&self, backend: &dyn Backend, planned: &Object) -> Outcome<Object> {
         let application_id = required_str(planned, "application_id")?;
-        let name = required_str(planned, "name")?;
+        let name = match (planned.str_attr("name"), planned.str_attr("name_prefix")) {
+            (Some(name), _) => name.to_owned(),
+            (None, Some(prefix)) => name_from_prefix(prefix),
+            (None, None) => required_str(planned, "name")?.to_owned(),
+        };
         let certificate = required_str(planned, "certificate")?;
         let new = NewVerificationKey {
-            name: name.to_owned(),
+            name: name.clone(),
             certificate: certificate.to_owned(),
             description: planned
                 .str_attr("description")
@@ -431,6 +489,33 @@ mod tests {
         config.set_attr("early_renewal_days", Value::Number(5.0));
         let plan = plan_for(&JwtVerificationKeyResource, Some(&prior), &config).unwrap();
         assert!(plan.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn name_prefix_generates_unique_names_of_legal_length() {
+        let prefix = "p".repeat(74);
+        let (a, b) = (name_from_prefix(&prefix), name_from_prefix(&prefix));
+        assert_ne!(a, b);
+        assert_eq!(a.chars().count(), 100);
+        assert!(rules::check_name(&a).is_ok());
+    }
+
+    #[test]
+    fn exactly_one_of_name_and_name_prefix() {
+        let cert = certs::ec_p256("CN=x");
+        let mut both = config(&"a".repeat(32), "k", &cert.certificate_pem);
+        both.set_attr("name_prefix", Value::string("k-"));
+        assert!(JwtVerificationKeyResource
+            .validate(&both)
+            .to_text()
+            .contains("exclude each other"));
+        both.remove("name");
+        assert!(JwtVerificationKeyResource.validate(&both).is_empty());
+        both.remove("name_prefix");
+        assert!(JwtVerificationKeyResource
+            .validate(&both)
+            .to_text()
+            .contains("Give `name`"));
     }
 
     #[test]

@@ -50,7 +50,9 @@ fn app(label: &str, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_application_name() {
     let broken = format!("{}{}", app("a", "same"), app("b", "same"));
-    let fixed = format!("{}{}", app("a", "same"), app("b", "other"));
+    // Either of the two may have won the name: the fix renames both, so that no ordering of the
+    // next apply's rename and create can collide again.
+    let fixed = format!("{}{}", app("a", "first"), app("b", "other"));
     fails_then_converges(
         &broken,
         &["\"same\" is already used by application"],

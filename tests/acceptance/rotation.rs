@@ -229,13 +229,13 @@ output "b" {{
     let failed = ws.fails(&["apply", "-auto-approve", "-no-color"]);
     assert!(
         failed
-            .all()
-            .contains("An application holds at most 2 access keys"),
+            .folded()
+            .contains("an application holds at most 2 access keys"),
         "{}",
         failed.all()
     );
     assert!(
-        failed.all().contains("Nothing was created or deleted"),
+        failed.folded().contains("Nothing was created or deleted"),
         "{}",
         failed.all()
     );
@@ -261,7 +261,7 @@ resource "izuma_application" "app" {{
 
 resource "izuma_jwt_verification_key" "signer" {{
   application_id    = izuma_application.app.id
-  name              = "signer-{generation}"
+  name_prefix       = "signer-"
   certificate       = file("signer-{generation}.pem")
   rotation_triggers = {{ generation = "{generation}" }}
   lifecycle {{

@@ -42,6 +42,11 @@ impl Output2 {
     pub fn all(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+
+    /// All output with runs of white space folded to one space: terraform wraps diagnostics.
+    pub fn folded(&self) -> String {
+        self.all().split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 impl From<Output> for Output2 {
