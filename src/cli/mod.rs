@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod keygen;
+mod serve;
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +22,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     Keygen(keygen::Args),
+    Serve(serve::Args),
 }
 
 /// Runs the command line; the exit code says how it went (0 success, 1 refused, 2 bad usage).
@@ -28,5 +30,6 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Keygen(args) => keygen::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }

@@ -170,6 +170,20 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// A key with the stored hash of its secret, for the HTTP server's access-key check until
+    /// `verify_access_key` replaces it. `None` when no such key exists.
+    pub fn access_key_with_secret_hash(&self, id: &str) -> ApiResult<Option<(AccessKey, String)>> {
+        self.read(|store| {
+            let Some(key) = store.get::<AccessKey>(id)? else {
+                return Ok(None);
+            };
+            let hash = store.text_column("SELECT secret_hash FROM access_keys WHERE id = ?", id)?;
+            Ok(hash.map(|hash| (key, hash)))
+        })
+    }
+}
+
 fn parse_expiration(text: &str) -> ApiResult<OffsetDateTime> {
     rules::parse_time(text)
         .map_err(|reason| ApiError::validation("expiration", format!("expiration {reason}")))

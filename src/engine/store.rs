@@ -165,6 +165,14 @@ impl<'a> Store<'a> {
         Ok(self.conn.prepare(sql)?.exists(params)?)
     }
 
+    /// The first column of the first row of `sql`, bound to one parameter.
+    pub fn text_column(&self, sql: &str, param: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(sql, [param], |row| row.get(0))
+            .optional()?)
+    }
+
     pub fn count<T: Record>(&self, filter: &Filter) -> ApiResult<u64> {
         let sql = format!("SELECT COUNT(*) FROM {}{}", T::TABLE, filter.where_sql());
         let count: i64 = self
