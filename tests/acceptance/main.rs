@@ -8,3 +8,4 @@ mod access_key;
 mod application;
 mod jwt_verification_key;
 mod provider;
+mod remote;
