@@ -21,6 +21,7 @@ pub mod provider;
 pub mod resources;
 pub mod rules;
 pub mod schema;
+pub mod server;
 #[doc(hidden)]
 pub mod testutil;
 pub mod value;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod audit;
 mod keygen;
+mod serve;
 mod show;
 mod verify;
 
@@ -27,6 +28,7 @@ pub enum Command {
     Verify(verify::Args),
     Audit(audit::Args),
     Show(show::Args),
+    Serve(serve::Args),
 }
 
 /// Runs the command line; the exit code says how it went (0 success, 1 refused, 2 bad usage).
@@ -37,6 +39,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Show(args) => show::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `izuma_access_key` through the real terraform.
 
-use crate::application::backend;
-use crate::common::Workspace;
+use crate::application::{backend, managed_applications};
+use crate::common::{Mode, Workspace};
 use izuma::backend::Backend;
 
 fn config(ws: &Workspace, key_name: &str) -> String {
@@ -22,13 +22,12 @@ output "secret" {{
   sensitive = true
 }}
 "#,
-        ws.local_provider()
+        ws.provider_block()
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn access_key_lifecycle_secret_import_and_out_of_band_delete() {
-    let ws = Workspace::new();
+async fn access_key_lifecycle_secret_import_and_out_of_band_delete(mode: Mode) {
+    let ws = Workspace::new_in(mode);
     ws.write_config(&config(&ws, "ci-key"));
     let applied = ws.apply();
     let secret = ws.output_raw("secret");
@@ -103,10 +102,8 @@ async fn access_key_lifecycle_secret_import_and_out_of_band_delete() {
     assert!(new_secret.starts_with("ak_") && new_secret != secret);
 
     ws.destroy();
-    assert!(backend(&ws)
-        .list_applications(None)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(managed_applications(&ws).await.is_empty());
     assert!(backend(&ws).list_access_keys(&app_id, None).await.is_err());
 }
+
+crate::in_both_modes!(access_key_lifecycle_secret_import_and_out_of_band_delete);

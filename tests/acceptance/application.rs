@@ -1,14 +1,22 @@
 //! `izuma_application` through the real terraform.
 
-use crate::common::{local_provider_block, Workspace};
+use crate::common::{local_provider_block, Mode, Workspace};
 use izuma::api::ApplicationStatus;
 use izuma::backend::Backend;
 
 fn config(ws: &Workspace, name: &str, status: &str) -> String {
     format!(
         "{}\nresource \"izuma_application\" \"web\" {{\n  name        = \"{name}\"\n  description = \"front end\"\n  status      = \"{status}\"\n}}\n",
-        ws.local_provider()
+        ws.provider_block()
     )
+}
+
+/// The applications Terraform manages: all but the remote server's own administrator.
+pub async fn managed_applications(ws: &Workspace) -> Vec<izuma::api::Application> {
+    let all = backend(ws).list_applications(None).await.unwrap();
+    all.into_iter()
+        .filter(|a| a.name != izuma::server::ADMIN_APPLICATION_NAME)
+        .collect()
 }
 
 pub fn backend(ws: &Workspace) -> izuma::backend::local::LocalBackend {
@@ -16,9 +24,8 @@ pub fn backend(ws: &Workspace) -> izuma::backend::local::LocalBackend {
     izuma::backend::local::LocalBackend::new(std::sync::Arc::new(engine))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn application_lifecycle_import_and_out_of_band_delete() {
-    let ws = Workspace::new();
+async fn application_lifecycle_import_and_out_of_band_delete(mode: Mode) {
+    let ws = Workspace::new_in(mode);
     ws.write_config(&config(&ws, "web", "ACTIVE"));
     ws.apply();
     ws.assert_no_changes();
@@ -64,15 +71,20 @@ async fn application_lifecycle_import_and_out_of_band_delete() {
     assert_ne!(recreated["id"], id.as_str());
 
     ws.destroy();
-    let left = backend(&ws).list_applications(None).await.unwrap();
+    let left = managed_applications(&ws).await;
     assert!(left.is_empty(), "engine still holds {left:?}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_fifth_application_of_a_free_account_fails_cleanly() {
-    let ws = Workspace::new();
-    let mut config = local_provider_block("izuma.db", "free");
-    for i in 0..5 {
+async fn the_fifth_application_of_a_free_account_fails_cleanly(mode: Mode) {
+    let ws = Workspace::new_in(mode);
+    // In remote mode the server's administrator application holds one of the four places.
+    let room = 4 - ws.preexisting_applications();
+    let provider = match mode {
+        Mode::Local => local_provider_block("izuma.db", "free"),
+        Mode::Remote => ws.provider_block(),
+    };
+    let mut config = provider.clone();
+    for i in 0..=room {
         config.push_str(&format!(
             "resource \"izuma_application\" \"a{i}\" {{\n  name = \"app-{i}\"\n}}\n"
         ));
@@ -91,7 +103,7 @@ async fn the_fifth_application_of_a_free_account_fails_cleanly() {
         "{}",
         output.all()
     );
-    // Four exist, in the engine and in state alike.
+    // Four exist, in the engine; those Terraform made are in state.
     let in_engine = backend(&ws).list_applications(None).await.unwrap();
     assert_eq!(in_engine.len(), 4);
     let state = ws.state();
@@ -100,12 +112,23 @@ async fn the_fifth_application_of_a_free_account_fails_cleanly() {
             .as_array()
             .unwrap()
             .len(),
-        4
+        room
     );
 
-    // Fixing the configuration (commercial account) converges.
-    ws.write_config(&config.replace("\"free\"", "\"commercial\""));
+    // Fixing the account (commercial) converges.
+    match mode {
+        Mode::Local => ws.write_config(&config.replace("\"free\"", "\"commercial\"")),
+        Mode::Remote => {
+            izuma::engine::Engine::open(&ws.db_path(), Some(izuma::api::AccountTier::Commercial))
+                .expect("upgrade the account");
+        }
+    }
     ws.apply();
     ws.assert_no_changes();
     ws.destroy();
 }
+
+crate::in_both_modes!(
+    application_lifecycle_import_and_out_of_band_delete,
+    the_fifth_application_of_a_free_account_fails_cleanly
+);

@@ -1,7 +1,7 @@
 //! `izuma_jwt_verification_key` through the real terraform.
 
-use crate::application::backend;
-use crate::common::Workspace;
+use crate::application::{backend, managed_applications};
+use crate::common::{Mode, Workspace};
 use izuma::backend::Backend;
 use izuma::testutil::certs;
 
@@ -23,13 +23,12 @@ output "fingerprint" {{
   value = izuma_jwt_verification_key.signer.fingerprint
 }}
 "#,
-        ws.local_provider()
+        ws.provider_block()
     )
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn verification_key_lifecycle_normalisation_import_and_drift() {
-    let ws = Workspace::new();
+async fn verification_key_lifecycle_normalisation_import_and_drift(mode: Mode) {
+    let ws = Workspace::new_in(mode);
     let cert = certs::ec_p256("CN=signer");
     ws.write_file("cert.pem", &cert.certificate_pem);
     ws.write_config(&config(&ws, "signer"));
@@ -106,16 +105,11 @@ async fn verification_key_lifecycle_normalisation_import_and_drift() {
     ws.apply();
 
     ws.destroy();
-    assert!(backend(&ws)
-        .list_applications(None)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(managed_applications(&ws).await.is_empty());
 }
 
-#[test]
-fn a_bad_certificate_fails_at_plan_time_and_creates_nothing() {
-    let ws = Workspace::new();
+async fn a_bad_certificate_fails_at_plan_time_and_creates_nothing(mode: Mode) {
+    let ws = Workspace::new_in(mode);
     let cert = certs::ec_p256("CN=x");
     ws.write_file("cert.pem", &cert.private_key_pem);
     ws.write_config(&config(&ws, "signer"));
@@ -132,3 +126,8 @@ fn a_bad_certificate_fails_at_plan_time_and_creates_nothing() {
     );
     assert!(!ws.db_path().exists() || std::fs::metadata(ws.db_path()).is_ok());
 }
+
+crate::in_both_modes!(
+    verification_key_lifecycle_normalisation_import_and_drift,
+    a_bad_certificate_fails_at_plan_time_and_creates_nothing
+);

@@ -1,7 +1,9 @@
 //! The provider's log lines: shown by Terraform under TF_LOG, with the resource type, the
 //! operation and the ids of created objects, and never a secret.
 
-use crate::common::Workspace;
+use crate::common::{Mode, Workspace};
+
+crate::in_both_modes!(trace_logs_show_operations_and_ids_but_no_secret);
 
 /// A real HS256 JWT, signed with a throw-away key: what a token pasted into a configuration
 /// looks like.
@@ -18,10 +20,9 @@ fn throwaway_jwt() -> String {
     .unwrap()
 }
 
-#[test]
-fn trace_logs_show_operations_and_ids_but_no_secret() {
+async fn trace_logs_show_operations_and_ids_but_no_secret(mode: Mode) {
     let jwt = throwaway_jwt();
-    let mut workspace = Workspace::new();
+    let mut workspace = Workspace::new_in(mode);
     workspace.extra_env.push(("TF_LOG".into(), "TRACE".into()));
     workspace
         .extra_env
@@ -48,7 +49,7 @@ output "secret" {{
   sensitive = true
 }}
 "#,
-        provider = workspace.local_provider()
+        provider = workspace.provider_block()
     ));
     let apply = workspace.apply().all();
     let secret = workspace.output_raw("secret");
@@ -79,7 +80,11 @@ output "secret" {{
             !text.contains(&jwt),
             "the JWT appears in the TRACE output of {step}"
         );
+        if let Some(server) = &workspace.server {
+            assert!(
+                !text.contains(&server.admin_key),
+                "the provider's API key appears in the TRACE output of {step}"
+            );
+        }
     }
-    // FOLLOW-UP (remote mode): once `izuma-local serve` exists, run the same steps in remote mode
-    // with the admin key in IZUMA_API_KEY and assert that the key appears nowhere either.
 }

@@ -13,4 +13,5 @@ mod install;
 mod jwt_verification_key;
 mod logs;
 mod provider;
+mod remote;
 mod rotation;

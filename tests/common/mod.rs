@@ -2,8 +2,9 @@
 //! `dev_overrides` at the provider binary cargo just built, driven through the real `terraform`.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value as Json;
 
@@ -59,14 +60,104 @@ impl From<Output> for Output2 {
     }
 }
 
+/// How the provider reaches the engine: in-process, or over HTTP through `izuma-local serve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Local,
+    Remote,
+}
+
+/// `izuma-local serve` on the workspace's database, on a free loopback port; stopped on drop.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub admin_key: String,
+}
+
+impl Server {
+    /// Starts the server on `db` with `extra_args` (e.g. `--inject-faults ...`) and waits until
+    /// it listens.
+    pub fn start(db: &Path, extra_args: &[&str]) -> Server {
+        let key_file = db.with_extension("admin-key");
+        let mut child = Command::new(izuma_local_binary())
+            .arg("serve")
+            .arg("--db")
+            .arg(db)
+            .arg("--admin-key-file")
+            .arg(&key_file)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start izuma-local serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("izuma-local serve did not start: {line:?}"))
+            .to_owned();
+        let admin_key = std::fs::read_to_string(&key_file).expect("admin key file");
+        Server {
+            child,
+            url,
+            admin_key,
+        }
+    }
+
+    /// Stops the server now, so a following request finds nothing listening.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A Terraform working directory with its own CLI config and local engine database.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
     cli_config: PathBuf,
     pub extra_env: Vec<(String, String)>,
+    pub mode: Mode,
+    pub server: Option<Server>,
 }
 
 impl Workspace {
+    /// A workspace whose provider block ([`Workspace::provider_block`]) uses `mode`; in remote
+    /// mode it starts `izuma-local serve` on the workspace's database.
+    pub fn new_in(mode: Mode) -> Self {
+        Self::with_server_args(mode, &[])
+    }
+
+    pub fn with_server_args(mode: Mode, server_args: &[&str]) -> Self {
+        let mut ws = Self::new();
+        ws.mode = mode;
+        if mode == Mode::Remote {
+            ws.server = Some(Server::start(&ws.db_path(), server_args));
+        }
+        ws
+    }
+
+    /// The provider block of this workspace's mode, on its database (a free account).
+    pub fn provider_block(&self) -> String {
+        match &self.server {
+            None => self.local_provider(),
+            Some(server) => remote_provider_block(&server.url, &server.admin_key, 10),
+        }
+    }
+
+    /// Applications the server made for itself (its administrator), which local mode lacks.
+    pub fn preexisting_applications(&self) -> usize {
+        usize::from(self.mode == Mode::Remote)
+    }
+
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let cli_config = dir.path().join("terraform.rc");
@@ -83,6 +174,8 @@ impl Workspace {
             dir,
             cli_config,
             extra_env: Vec::new(),
+            mode: Mode::Local,
+            server: None,
         }
     }
 
@@ -234,6 +327,30 @@ pub fn local_provider_block(path: &str, account_type: &str) -> String {
     format!(
         "terraform {{\n  required_providers {{\n    izuma = {{ source = \"izuma/izuma\" }}\n  }}\n}}\n\nprovider \"izuma\" {{\n  local {{\n    path         = \"{path}\"\n    account_type = \"{account_type}\"\n  }}\n}}\n"
     )
+}
+
+pub fn remote_provider_block(url: &str, api_key: &str, timeout_seconds: u32) -> String {
+    format!(
+        "terraform {{\n  required_providers {{\n    izuma = {{ source = \"izuma/izuma\" }}\n  }}\n}}\n\nprovider \"izuma\" {{\n  api_host                = \"{url}\"\n  api_key                 = \"{api_key}\"\n  request_timeout_seconds = {timeout_seconds}\n  max_retries             = 8\n}}\n"
+    )
+}
+
+/// For each async scenario `name(mode: Mode)`, a module `name` with two tests, `local` and
+/// `remote`, running it in each mode.
+#[macro_export]
+macro_rules! in_both_modes {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn local() {
+                super::$name($crate::common::Mode::Local).await
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn remote() {
+                super::$name($crate::common::Mode::Remote).await
+            }
+        })*
+    };
 }
 
 pub fn find_resource(state: &Json, address: &str) -> Option<Json> {
