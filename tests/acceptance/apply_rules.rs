@@ -27,10 +27,13 @@ async fn fails_then_converges(broken: &str, expected: &[&str], fixed: &str) {
     }
     assert!(!flat.contains("stack backtrace"), "{flat}");
     let engine = backend(&ws);
-    let in_state = ws.state()["values"]["root_module"]["resources"]
+    let in_state: Vec<_> = ws.state()["values"]["root_module"]["resources"]
         .as_array()
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r["type"].as_str().is_some_and(|t| t.starts_with("izuma_")))
+        .collect();
     let apps = engine.list_applications(None).await.unwrap();
     let mut engine_objects = apps.len();
     for app in &apps {
@@ -142,4 +145,33 @@ async fn duplicate_verification_key_name_and_certificate() {
         )
     );
     fails_then_converges(&same_certificate, &["already"], &fixed).await;
+}
+
+/// A certificate known only at apply (here passed through `terraform_data`) passes plan and is
+/// judged when the key is created: the same message, and nothing created.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_certificate_known_only_at_apply_fails_at_apply() {
+    let weak = certs::rsa(1024, "CN=weak");
+    let good = certs::ec_p256("CN=good");
+    let config = |pem: &str| {
+        format!(
+            "{}resource \"terraform_data\" \"pem\" {{\n  input = {}\n}}\nresource \"izuma_jwt_verification_key\" \"k\" {{\n  application_id = izuma_application.a.id\n  name = \"k\"\n  certificate = terraform_data.pem.output\n}}\n",
+            app("a", "a"),
+            heredoc(pem)
+        )
+    };
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}{}",
+        ws.local_provider(),
+        config(&weak.certificate_pem)
+    ));
+    let plan = ws.ok(&["plan", "-no-color"]);
+    assert!(plan.stdout.contains("certificate") && plan.stdout.contains("(known after apply)"));
+    fails_then_converges(
+        &config(&weak.certificate_pem),
+        &["1024 bits"],
+        &config(&good.certificate_pem),
+    )
+    .await;
 }
