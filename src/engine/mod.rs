@@ -173,12 +173,14 @@ impl Engine {
             .with_context(|| format!("cannot use the local database {}", path.display()))?;
         let account_id = schema::prepare(&mut conn, tier, now)
             .with_context(|| format!("cannot prepare the local database {}", path.display()))?;
+        let verifier = verify::Verifier::open(path)
+            .with_context(|| format!("cannot open the local database {}", path.display()))?;
         Ok(Engine {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
             account_id,
             clock: Box::new(OffsetDateTime::now_utc),
-            verifier: verify::Verifier::default(),
+            verifier,
         })
     }
 

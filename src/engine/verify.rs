@@ -3,18 +3,22 @@
 //! credential.
 //!
 //! Throughput: a verification is one indexed read (plus the signature check for a JWT). Its audit
-//! row and the `last_used_at` bumps are queued in memory and written in batches
-//! ([`Engine::flush`]): before every change this engine makes (so the audit log keeps the order
-//! of this process's events), when the queue is full or a second old, on `audit_log()`, and on drop.
+//! row and the `last_used_at` bumps are queued in memory and written in batches by a background
+//! thread on its own connection, every second or at 4096 events; [`Engine::flush`] writes them
+//! synchronously before every change this engine makes (so the audit log keeps the order of this
+//! process's events), on `audit_log()`, and on drop.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
@@ -23,14 +27,14 @@ use crate::certificate::{parse_certificate, Curve, PublicKeyKind};
 use crate::rules::format_time;
 
 use super::store::Record;
-use super::{access_key_id_of_secret, secret_hash, Engine};
+use super::{access_key_id_of_secret, Engine, BUSY_TIMEOUT};
 
 /// Tolerated clock skew for `nbf` and `iat`.
 const LEEWAY: Duration = Duration::seconds(60);
 /// Queued verifications written at once; a bigger batch amortises the commit further.
 const FLUSH_AT_EVENTS: usize = 4096;
-/// A queued verification is written at the latest this long after it happened (on the next call).
-const FLUSH_AFTER: Duration = Duration::seconds(1);
+/// How often the writer wakes to write what is queued, full batch or not.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Who an accepted credential authenticates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,13 +189,117 @@ impl PublicKey {
     }
 }
 
-/// The verification queue and key cache of one [`Engine`].
-#[derive(Default)]
+/// The verification queue, its writer thread and the key cache of one [`Engine`].
 pub(super) struct Verifier {
-    queue: Mutex<Vec<Event>>,
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
     /// Verification key id → (certificate fingerprint, parsed key). A fingerprint that no longer
     /// matches the row means the key was replaced: parse again.
     keys: Mutex<HashMap<String, (String, Arc<PublicKey>)>>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the writer when a full batch is queued, or to stop.
+    due: Condvar,
+    /// The writer's own connection, so verifications keep reading (WAL) while a batch is written.
+    /// Whoever takes events off the queue holds it until they are committed: a mutation's
+    /// `flush()` waits here, so it never commits between an earlier verification being taken and
+    /// written.
+    conn: Mutex<Connection>,
+}
+
+#[derive(Default)]
+struct Queue {
+    events: Vec<Event>,
+    stop: bool,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section leaves its data whole (a failed write requeues), so poison is moot.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Verifier {
+    /// Opens the writer's connection to `path` and starts its thread.
+    pub(super) fn open(path: &Path) -> rusqlite::Result<Verifier> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::default(),
+            due: Condvar::new(),
+            conn: Mutex::new(conn),
+        });
+        let writer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("izuma-audit".into())
+                .spawn(move || shared.write_until_stopped())
+                .expect("cannot start the audit writer thread")
+        };
+        Ok(Verifier {
+            shared,
+            writer: Some(writer),
+            keys: Mutex::default(),
+        })
+    }
+}
+
+impl Drop for Verifier {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).stop = true;
+        self.shared.due.notify_one();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+        // Whatever the writer had not taken yet.
+        let _ = self.shared.flush();
+    }
+}
+
+impl Shared {
+    fn write_until_stopped(&self) {
+        loop {
+            let queue = lock(&self.queue);
+            let (queue, _) = self
+                .due
+                .wait_timeout_while(queue, FLUSH_EVERY, |q| {
+                    !q.stop && q.events.len() < FLUSH_AT_EVENTS
+                })
+                .unwrap_or_else(|p| p.into_inner());
+            let stop = queue.stop;
+            // Released before flush() takes the connection: flush locks connection, then queue.
+            drop(queue);
+            if stop {
+                return;
+            }
+            // A busy database keeps the events queued for the next round; none is lost.
+            let _ = self.flush();
+        }
+    }
+
+    fn push(&self, event: Event) {
+        let mut queue = lock(&self.queue);
+        queue.events.push(event);
+        if queue.events.len() == FLUSH_AT_EVENTS {
+            self.due.notify_one();
+        }
+    }
+
+    fn flush(&self) -> ApiResult<()> {
+        let mut conn = lock(&self.conn);
+        let events = std::mem::take(&mut lock(&self.queue).events);
+        if events.is_empty() {
+            return Ok(());
+        }
+        let written = write_events(&mut conn, &events);
+        if written.is_err() {
+            let mut queue = lock(&self.queue);
+            let newer = std::mem::replace(&mut queue.events, events);
+            queue.events.extend(newer);
+        }
+        written
+    }
 }
 
 /// The accepted JWT algorithms; `None` for ES512, which jsonwebtoken does not implement.
@@ -228,31 +336,34 @@ impl Engine {
         now: OffsetDateTime,
         application_id: &mut Option<String>,
     ) -> Result<Verified, Refusal> {
-        type Row = (String, String, Option<String>, String, String);
-        let row: Option<Row> = self
+        // Hashed before the connection is locked, into a stack buffer: no allocation.
+        let mut hash = [0u8; 64];
+        hex::encode_to_slice(Sha256::digest(secret), &mut hash).expect("64 hex digits");
+        // The row is judged while borrowed from SQLite; only the application id is copied out.
+        let row = self
             .lock()
             .prepare_cached(
                 "SELECT k.secret_hash, k.status, k.expiration, k.application_id, a.status \
                  FROM access_keys k JOIN applications a ON a.id = k.application_id WHERE k.id = ?1",
             )?
             .query_row([key_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                // Constant time, so the comparison leaks nothing about how much of the hash matched.
+                let matches: bool = hash.ct_eq(r.get_ref(0)?.as_bytes()?).into();
+                if !matches {
+                    return Ok(None);
+                }
+                let expiration = r.get_ref(2)?.as_str_or_null()?;
+                let key = check_key(r.get_ref(1)?.as_str()?, expiration, now);
+                let app_active = r.get_ref(4)?.as_str()? == "ACTIVE";
+                Ok(Some((key, r.get::<_, String>(3)?, app_active)))
             })
             .optional()?;
-        let Some((stored_hash, status, expiration, app_id, app_status)) = row else {
+        let Some((key, app_id, app_active)) = row.flatten() else {
             return Err(Refusal::UnknownAccessKey);
         };
-        // Constant time, so the comparison leaks nothing about how much of the hash matched.
-        let matches: bool = secret_hash(secret)
-            .as_bytes()
-            .ct_eq(stored_hash.as_bytes())
-            .into();
-        if !matches {
-            return Err(Refusal::UnknownAccessKey);
-        }
         *application_id = Some(app_id.clone());
-        check_key(&status, expiration.as_deref(), now)?;
-        if app_status != "ACTIVE" {
+        key?;
+        if !app_active {
             return Err(Refusal::ApplicationInactive);
         }
         Ok(Verified {
@@ -431,95 +542,14 @@ impl Engine {
     }
 
     fn record(&self, event: Event) {
-        let due = {
-            let mut queue = self
-                .verifier
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            queue.push(event);
-            queue.len() >= FLUSH_AT_EVENTS || queue[0].at + FLUSH_AFTER <= queue[queue.len() - 1].at
-        };
-        if due {
-            // A busy database keeps the events queued for the next flush; none is lost.
-            let _ = self.flush();
-        }
+        self.verifier.shared.push(event);
     }
 
     /// Writes the queued verifications to the audit log and their `last_used_at` to the keys and
-    /// applications, in one transaction. On failure the events stay queued.
+    /// applications, in one transaction, after any batch the writer thread is committing. On
+    /// failure the events stay queued.
     pub fn flush(&self) -> ApiResult<()> {
-        let events = std::mem::take(
-            &mut *self
-                .verifier
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner()),
-        );
-        if events.is_empty() {
-            return Ok(());
-        }
-        let written = self.write_events(&events);
-        if written.is_err() {
-            let mut queue = self
-                .verifier
-                .queue
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let newer = std::mem::replace(&mut *queue, events);
-            queue.extend(newer);
-        }
-        written
-    }
-
-    fn write_events(&self, events: &[Event]) -> ApiResult<()> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut audit = tx.prepare_cached(
-                "INSERT INTO audit_log (at, actor, action, object, object_id, application_id, detail) \
-                 VALUES (?1, 'local', 'verify', ?2, ?3, ?4, ?5)",
-            )?;
-            // Only the latest use of each key and application needs writing.
-            let mut last_used: HashMap<(&str, &str), OffsetDateTime> = HashMap::new();
-            for event in events {
-                let detail = match event.outcome {
-                    Ok(()) => "accepted".to_owned(),
-                    Err(refusal) => format!("refused: {}", refusal.code()),
-                };
-                audit.execute((
-                    format_time(event.at),
-                    event.object,
-                    event.key_id.as_deref().unwrap_or(""),
-                    event.application_id.as_deref(),
-                    detail,
-                ))?;
-                if let (Ok(()), Some(key_id), Some(app_id)) =
-                    (event.outcome, &event.key_id, &event.application_id)
-                {
-                    let table = match event.object {
-                        AccessKey::OBJECT => AccessKey::TABLE,
-                        _ => VerificationKey::TABLE,
-                    };
-                    last_used.insert((table, key_id), event.at);
-                    last_used.insert((Application::TABLE, app_id), event.at);
-                }
-            }
-            for ((table, id), at) in last_used {
-                tx.prepare_cached(&format!(
-                    "UPDATE {table} SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)"
-                ))?
-                .execute((format_time(at), id))?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-}
-
-impl Drop for Engine {
-    fn drop(&mut self) {
-        let _ = self.flush();
+        self.verifier.shared.flush()
     }
 }
 
@@ -544,6 +574,49 @@ fn decode_json<T: serde::de::DeserializeOwned>(part: &str) -> Result<T, Refusal>
 /// The length of `header.payload`, the signed part of `token`.
 fn header_len(token: &str, payload: &str) -> usize {
     token.find('.').map_or(0, |dot| dot + 1 + payload.len())
+}
+
+fn write_events(conn: &mut Connection, events: &[Event]) -> ApiResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut audit = tx.prepare_cached(
+            "INSERT INTO audit_log (at, actor, action, object, object_id, application_id, detail) \
+             VALUES (?1, 'local', 'verify', ?2, ?3, ?4, ?5)",
+        )?;
+        // Only the latest use of each key and application needs writing.
+        let mut last_used: HashMap<(&str, &str), OffsetDateTime> = HashMap::new();
+        for event in events {
+            let detail = match event.outcome {
+                Ok(()) => "accepted".to_owned(),
+                Err(refusal) => format!("refused: {}", refusal.code()),
+            };
+            audit.execute((
+                format_time(event.at),
+                event.object,
+                event.key_id.as_deref().unwrap_or(""),
+                event.application_id.as_deref(),
+                detail,
+            ))?;
+            if let (Ok(()), Some(key_id), Some(app_id)) =
+                (event.outcome, &event.key_id, &event.application_id)
+            {
+                let table = match event.object {
+                    AccessKey::OBJECT => AccessKey::TABLE,
+                    _ => VerificationKey::TABLE,
+                };
+                last_used.insert((table, key_id), event.at);
+                last_used.insert((Application::TABLE, app_id), event.at);
+            }
+        }
+        for ((table, id), at) in last_used {
+            tx.prepare_cached(&format!(
+                "UPDATE {table} SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)"
+            ))?
+            .execute((format_time(at), id))?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -512,3 +512,52 @@ fn replaced_key_is_reparsed_not_served_from_the_cache() {
         )
         .is_ok());
 }
+
+#[test]
+fn a_mutation_waits_for_the_batch_the_writer_has_taken() {
+    let (_dir, engine) = open();
+    let app_id = app(&engine, "ci");
+    let shared = &engine.verifier.shared;
+    std::thread::scope(|s| {
+        // Play the writer thread: take the queued verification, then let a mutation race its
+        // commit. The mutation must wait, or it lands in the audit log before the verification.
+        let mut conn = super::lock(&shared.conn);
+        let _ = engine.verify_access_key("ak_nope");
+        let batch = std::mem::take(&mut super::lock(&shared.queue).events);
+        assert_eq!(batch.len(), 1);
+        let inactive = ApplicationUpdate {
+            status: Some(ApplicationStatus::Inactive),
+            ..Default::default()
+        };
+        let (engine, app_id) = (&engine, &app_id);
+        let mutation = s.spawn(move || engine.update_application(LOCAL, app_id, &inactive));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        super::write_events(&mut conn, &batch).unwrap();
+        drop(conn);
+        mutation.join().unwrap().unwrap();
+    });
+    let log = engine.audit_log().unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions[actions.len() - 2..], ["verify", "update"]);
+}
+
+#[test]
+fn the_writer_thread_writes_within_about_a_second() {
+    let (dir, engine) = open();
+    let _ = engine.verify_access_key("ak_nope");
+    let reader = rusqlite::Connection::open(dir.path().join("izuma.db")).unwrap();
+    let written = || -> i64 {
+        reader
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'verify'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while written() == 0 {
+        assert!(std::time::Instant::now() < deadline, "not written in 5 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
