@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{
-    api_failure, base_plan, keep_equivalent, optional_text, required_str, split_key_import_id,
-    unknown_application_field, validate_common, validate_id_attribute, validate_status, Outcome,
-    Plan, PlanRequest, ResourceLogic,
+    api_failure, base_plan, found, gone, keep_equivalent, optional_text, required_str,
+    split_key_import_id, unknown_application_field, validate_common, validate_id_attribute,
+    validate_status, written_key_status, Outcome, Plan, PlanRequest, ResourceLogic,
 };
 use crate::api::{AccessKey, AccessKeyUpdate, KeyStatus, NewAccessKey};
 use crate::backend::Backend;
@@ -53,15 +53,7 @@ pub fn state_from_api(key: &AccessKey, prior: &Object) -> Object {
         "description",
         optional_text(prior.attr("description"), key.description.as_deref()),
     );
-    // EXPIRED is derived, not what was written: keep the written status.
-    let status = match key.status {
-        KeyStatus::Expired => prior
-            .str_attr("status")
-            .unwrap_or(KeyStatus::Active.as_str())
-            .to_owned(),
-        status => status.as_str().to_owned(),
-    };
-    state.set_attr("status", Value::String(status));
+    state.set_attr("status", written_key_status(key.status, prior));
     state.set_attr(
         "expiration",
         keep_equivalent(
@@ -198,15 +190,9 @@ impl ResourceLogic for AccessKeyResource {
     async fn read(&self, backend: &dyn Backend, state: &Object) -> Outcome<Option<Object>> {
         let application_id = required_str(state, "application_id")?;
         let id = required_str(state, "id")?;
-        match backend.get_access_key(application_id, id).await {
-            Ok(key) => Ok(Some(state_from_api(&key, state))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(api_failure(
-                &e,
-                &format!("read izuma_access_key {id}"),
-                &schema(),
-            )),
-        }
+        let key = backend.get_access_key(application_id, id).await;
+        let key = found(key, &format!("read izuma_access_key {id}"), &schema())?;
+        Ok(key.map(|key| state_from_api(&key, state)))
     }
 
     async fn update(
@@ -246,15 +232,8 @@ impl ResourceLogic for AccessKeyResource {
     async fn delete(&self, backend: &dyn Backend, state: &Object) -> Outcome<()> {
         let application_id = required_str(state, "application_id")?;
         let id = required_str(state, "id")?;
-        match backend.delete_access_key(application_id, id).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(api_failure(
-                &e,
-                &format!("delete izuma_access_key {id}"),
-                &schema(),
-            )),
-        }
+        let deleted = backend.delete_access_key(application_id, id).await;
+        gone(deleted, &format!("delete izuma_access_key {id}"), &schema())
     }
 
     async fn import(&self, backend: &dyn Backend, id: &str) -> Outcome<Object> {

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use super::{
-    api_failure, base_plan, mark_changed_on_update, optional_text, required_str, string_set,
-    validate_common, validate_status, Outcome, Plan, PlanRequest, ResourceLogic,
+    api_failure, base_plan, found, gone, mark_changed_on_update, optional_text, required_str,
+    string_set, validate_common, validate_status, Outcome, Plan, PlanRequest, ResourceLogic,
 };
 use crate::api::{Application, ApplicationStatus, ApplicationUpdate, NewApplication};
 use crate::backend::Backend;
@@ -129,15 +129,9 @@ impl ResourceLogic for ApplicationResource {
 
     async fn read(&self, backend: &dyn Backend, state: &Object) -> Outcome<Option<Object>> {
         let id = required_str(state, "id")?;
-        match backend.get_application(id).await {
-            Ok(app) => Ok(Some(state_from_api(&app, state))),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(e) => Err(api_failure(
-                &e,
-                &format!("read izuma_application {id}"),
-                &schema(),
-            )),
-        }
+        let app = backend.get_application(id).await;
+        let app = found(app, &format!("read izuma_application {id}"), &schema())?;
+        Ok(app.map(|app| state_from_api(&app, state)))
     }
 
     async fn update(
@@ -213,15 +207,12 @@ impl ResourceLogic for ApplicationResource {
 
     async fn delete(&self, backend: &dyn Backend, state: &Object) -> Outcome<()> {
         let id = required_str(state, "id")?;
-        match backend.delete_application(id).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(api_failure(
-                &e,
-                &format!("delete izuma_application {id}"),
-                &schema(),
-            )),
-        }
+        let deleted = backend.delete_application(id).await;
+        gone(
+            deleted,
+            &format!("delete izuma_application {id}"),
+            &schema(),
+        )
     }
 
     async fn import(&self, backend: &dyn Backend, id: &str) -> Outcome<Object> {

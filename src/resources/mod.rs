@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, ApiResult, KeyStatus};
 use crate::backend::Backend;
 use crate::diagnostics::{from_api_error, Diagnostics};
 use crate::rules;
@@ -222,6 +222,37 @@ pub fn string_set(prior: &Value, mut fresh: Vec<String>) -> Value {
         return prior.clone();
     }
     Value::string_list(fresh)
+}
+
+/// A read's result: a 404 means the object was deleted outside Terraform, which is not an error:
+/// `None` makes Terraform plan to create it again.
+pub fn found<T>(result: ApiResult<T>, action: &str, schema: &Schema) -> Outcome<Option<T>> {
+    match result {
+        Ok(object) => Ok(Some(object)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(api_failure(&e, action, schema)),
+    }
+}
+
+/// A delete's result: a 404 means the object is already gone, which is what was asked.
+pub fn gone(result: ApiResult<()>, action: &str, schema: &Schema) -> Outcome<()> {
+    match result {
+        Err(e) if !e.is_not_found() => Err(api_failure(&e, action, schema)),
+        _ => Ok(()),
+    }
+}
+
+/// The `status` to keep in state for a key: `EXPIRED` is derived from the expiration, not what
+/// was written, so the written status (the prior state's) is kept instead.
+pub fn written_key_status(status: KeyStatus, prior: &Object) -> Value {
+    match status {
+        KeyStatus::Expired => Value::string(
+            prior
+                .str_attr("status")
+                .unwrap_or(KeyStatus::Active.as_str()),
+        ),
+        status => Value::string(status.as_str()),
+    }
 }
 
 /// An API error as diagnostics for `action` on this resource's attributes.
