@@ -2,9 +2,10 @@
 //!
 //! Requests pass one middleware ([`finish`]) that gives each a request id, answers injected faults
 //! when asked to, writes the error body (the handlers only hand it an [`ApiError`]) and logs one
-//! line. Each handler makes one trip to the blocking pool ([`AppState::caller`],
-//! [`AppState::admin`]): it authenticates through [`auth::authenticate`], then makes one engine
-//! call; the engine runs every call in one transaction, so a refused call writes nothing.
+//! line. Each handler authenticates through [`auth::authenticate`], then makes one engine call
+//! ([`AppState::caller`], [`AppState::admin_read`] inline for reads, [`AppState::admin`] in one
+//! trip to the blocking pool for changes); the engine runs every call in one transaction, so a
+//! refused call writes nothing.
 //!
 //! Ids that are not 32 lowercase hex characters answer 404 `not_found` in a path (no object can
 //! have them) and 400 `validation_error` in a query (`after`, `application_id__eq`).

@@ -1,6 +1,6 @@
-//! One handler per documented call. Each makes one trip to the blocking pool that authenticates
-//! the caller, then judges the request's parts (in extractor order), then makes exactly one engine
-//! call, which is one transaction: 401 before 403 before any 400 or 404.
+//! One handler per documented call. Each authenticates the caller, then judges the request's parts
+//! (in extractor order), then makes exactly one engine call, which is one transaction: 401 before
+//! 403 before any 400 or 404. Reads run inline, changes in one trip to the blocking pool.
 
 use axum::extract::State;
 use axum::http::StatusCode;
