@@ -132,6 +132,31 @@ async fn credentials_401_and_403() {
         )
         .await;
     assert_error(status, &body, 403, "access_denied");
+    // The credential is judged before the request itself: 401, then 403, then any 400 or 404.
+    for (key, expected, kind) in [
+        (None, 401, "invalid_token"),
+        (Some(plain.as_str()), 403, "access_denied"),
+    ] {
+        for path in [
+            "/v3/applications?limit=0",
+            "/v3/applications/not-an-id",
+            "/v3/access-keys?application_id__eq=x",
+        ] {
+            let (status, body) = api.call_as(key, Method::GET, path, None).await;
+            assert_error(status, &body, expected, kind);
+        }
+        let mut request = api
+            .client
+            .post(format!("{}/v3/applications", api.server.url))
+            .body("not json");
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+        assert_error(status, &body, expected, kind);
+    }
     // An inactive key is refused like an unknown one.
     let key_path = format!("{path}/{}", key["id"].as_str().unwrap());
     api.call(Method::PUT, &key_path, Some(json!({"status": "INACTIVE"})))

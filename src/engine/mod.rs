@@ -39,6 +39,9 @@ use store::{Change, Filter, Store};
 pub use verification_keys::VerificationKeyFilter;
 pub use verify::{Refusal, Verified};
 
+/// Prepared statements kept per connection: the store's queries for every filter combination.
+const STATEMENT_CACHE: usize = 128;
+
 /// How long a call waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -167,6 +170,8 @@ impl Engine {
         let mut conn = Connection::open(path)
             .with_context(|| format!("cannot open the local database {}", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Every query of the store is a cached statement: parsing SQL cost more than running it.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // Both pragmas must be set outside a transaction; foreign keys carry the cascades.
         conn.pragma_update(None, "foreign_keys", true)?;
         schema::enable_wal(&conn, BUSY_TIMEOUT)

@@ -127,7 +127,8 @@ impl<'a> Store<'a> {
         );
         Ok(self
             .conn
-            .query_row(&sql, params_from_iter(&filter.params), |row| {
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&filter.params), |row| {
                 T::from_row(row, self)
             })
             .optional()?)
@@ -142,7 +143,8 @@ impl<'a> Store<'a> {
         );
         Ok(self
             .conn
-            .query_row(&sql, params_from_iter(&filter.params), |row| row.get(0))
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&filter.params), |row| row.get(0))
             .optional()?)
     }
 
@@ -153,7 +155,7 @@ impl<'a> Store<'a> {
             T::TABLE,
             filter.where_sql()
         );
-        let mut statement = self.conn.prepare(&sql)?;
+        let mut statement = self.conn.prepare_cached(&sql)?;
         let ids = statement
             .query_map(params_from_iter(&filter.params), |row| row.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -162,14 +164,15 @@ impl<'a> Store<'a> {
 
     /// Whether `sql` yields a row.
     pub fn exists(&self, sql: &str, params: impl rusqlite::Params) -> ApiResult<bool> {
-        Ok(self.conn.prepare(sql)?.exists(params)?)
+        Ok(self.conn.prepare_cached(sql)?.exists(params)?)
     }
 
     pub fn count<T: Record>(&self, filter: &Filter) -> ApiResult<u64> {
         let sql = format!("SELECT COUNT(*) FROM {}{}", T::TABLE, filter.where_sql());
         let count: i64 = self
             .conn
-            .query_row(&sql, params_from_iter(&filter.params), |row| row.get(0))?;
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&filter.params), |row| row.get(0))?;
         Ok(count as u64)
     }
 
@@ -180,11 +183,8 @@ impl<'a> Store<'a> {
         if let Some(after) = &query.after {
             let seq: i64 = self
                 .conn
-                .query_row(
-                    &format!("SELECT seq FROM {} WHERE id = ?", T::TABLE),
-                    [after],
-                    |row| row.get(0),
-                )
+                .prepare_cached(&format!("SELECT seq FROM {} WHERE id = ?", T::TABLE))?
+                .query_row([after], |row| row.get(0))
                 .optional()?
                 .ok_or_else(|| {
                     ApiError::validation(
@@ -211,7 +211,7 @@ impl<'a> Store<'a> {
             query.order.as_str(),
             query.limit + 1
         );
-        let mut statement = self.conn.prepare(&sql)?;
+        let mut statement = self.conn.prepare_cached(&sql)?;
         let mut data = statement
             .query_map(params_from_iter(&page_filter.params), |row| {
                 T::from_row(row, self)
@@ -236,7 +236,7 @@ impl<'a> Store<'a> {
     }
 
     pub fn execute(&self, sql: &str, params: impl rusqlite::Params) -> ApiResult<usize> {
-        Ok(self.conn.execute(sql, params)?)
+        Ok(self.conn.prepare_cached(sql)?.execute(params)?)
     }
 
     /// Inserts a row with `columns` plus its creation and update times.
@@ -289,10 +289,12 @@ impl<'a> Store<'a> {
     }
 
     pub fn account(&self) -> ApiResult<Account> {
-        Ok(self.conn.query_row(
-            "SELECT id, display_name, tier, version, created_at, updated_at FROM account",
-            [],
-            |row| {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, display_name, tier, version, created_at, updated_at FROM account",
+            )?
+            .query_row([], |row| {
                 Ok(Account {
                     object: "account".into(),
                     id: row.get("id")?,
@@ -302,8 +304,7 @@ impl<'a> Store<'a> {
                     created_at: row.get("created_at")?,
                     updated_at: row.get("updated_at")?,
                 })
-            },
-        )?)
+            })?)
     }
 
     pub fn audit_entries(&self) -> ApiResult<Vec<AuditEntry>> {

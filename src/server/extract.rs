@@ -1,15 +1,18 @@
 //! Request parsing: credentials, JSON bodies and list queries, each refused with the documented
 //! error body rather than axum's plain-text rejections.
 
+use std::convert::Infallible;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::api::{ApiError, Application};
-use crate::engine::{Actor, ListQuery, Order};
+use crate::api::{ApiError, ApiResult, Application};
+use crate::engine::{Engine, ListQuery, Order};
 
 use super::AppState;
 
@@ -26,6 +29,12 @@ impl From<ApiError> for Failure {
     }
 }
 
+impl From<Failure> for ApiError {
+    fn from(Failure(error): Failure) -> Self {
+        error
+    }
+}
+
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -35,16 +44,29 @@ impl IntoResponse for Failure {
     }
 }
 
-/// Any authenticated caller.
-pub struct Caller(pub Application);
+/// The credential a request presents: `Authorization` and `X-Application-ID`, as sent. Reading
+/// it cannot fail; [`AppState::caller`](super::AppState::caller) judges it on the blocking pool in
+/// the same trip as the handler's engine call.
+pub struct Credential {
+    authorization: Option<String>,
+    application_id: Option<String>,
+}
 
-/// An authenticated caller whose application is in the Administrators group.
-pub struct Admin(pub Actor);
+impl Credential {
+    /// The caller's application, or 401 (see [`super::auth::authenticate`]).
+    pub fn authenticate(&self, engine: &Engine) -> ApiResult<Application> {
+        super::auth::authenticate(
+            engine,
+            self.authorization.as_deref(),
+            self.application_id.as_deref(),
+        )
+    }
+}
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = Failure;
+impl<S: Send + Sync> FromRequestParts<S> for Credential {
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
         let header_text = |name: &str| {
             parts
                 .headers
@@ -52,33 +74,46 @@ impl FromRequestParts<AppState> for Caller {
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned)
         };
-        let authorization = header_text(header::AUTHORIZATION.as_str());
-        let application_id = header_text("x-application-id");
-        let application = state
-            .blocking(move |engine| {
-                super::auth::authenticate(
-                    engine,
-                    authorization.as_deref(),
-                    application_id.as_deref(),
-                )
-            })
-            .await?;
-        Ok(Caller(application))
+        Ok(Credential {
+            authorization: header_text(header::AUTHORIZATION.as_str()),
+            application_id: header_text("x-application-id"),
+        })
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
-    type Rejection = Failure;
+/// A call any authenticated caller may make.
+pub struct Caller(pub Credential);
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure> {
-        let Caller(application) = Caller::from_request_parts(parts, state).await?;
-        if !application.groups.contains(&state.administrators_group_id) {
-            return Err(Failure(ApiError::access_denied(
-                "managing applications and keys needs an application in the Administrators group",
-            )));
-        }
-        Ok(Admin(Actor::Application(application.id)))
+/// A call only an application in the Administrators group may make.
+pub struct Admin(pub Credential);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(Caller(Credential::from_request_parts(parts, state).await?))
     }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(Admin(Credential::from_request_parts(parts, state).await?))
+    }
+}
+
+/// A request part whose refusal waits until the caller is authenticated, so 401 and 403 come
+/// before any 400 or 404 about the request itself.
+pub type Later<T> = Result<T, Failure>;
+
+/// A path's parameters; a path that does not decode (invalid percent-encoding) names no object.
+pub type PathParts<T> = Result<Path<T>, PathRejection>;
+
+pub fn path<T>(parts: PathParts<T>) -> ApiResult<T> {
+    parts
+        .map(|Path(value)| value)
+        .map_err(|_| ApiError::not_found("no object has this path: it does not decode"))
 }
 
 /// A JSON body of `T`: `Content-Type: application/json`, at most [`MAX_BODY_BYTES`], no unknown
@@ -143,18 +178,11 @@ pub struct ListParams {
 
 impl ListParams {
     /// The value of filter `name`, parsed by `parse`; 400 naming it when `parse` refuses.
-    pub fn filter<T>(
-        &self,
-        name: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Option<T>, Failure> {
+    pub fn filter<T>(&self, name: &str, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Option<T>> {
         match self.pairs.iter().find(|(key, _)| key == name) {
             None => Ok(None),
             Some((_, value)) => parse(value).map(Some).ok_or_else(|| {
-                Failure(ApiError::validation(
-                    name,
-                    format!("{name} {value:?} is not a valid value"),
-                ))
+                ApiError::validation(name, format!("{name} {value:?} is not a valid value"))
             }),
         }
     }
@@ -223,12 +251,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ListParams {
 }
 
 /// A path id: 32 lowercase hex characters, else 404 (no object can have that id).
-pub fn check_id(noun: &str, id: &str) -> Result<(), Failure> {
+pub fn check_id(noun: &str, id: &str) -> ApiResult<()> {
     if crate::rules::is_valid_id(id) {
         Ok(())
     } else {
-        Err(Failure(ApiError::not_found(format!(
+        Err(ApiError::not_found(format!(
             "{noun} {id:?} not found: ids are 32 lowercase hex characters"
-        ))))
+        )))
     }
 }

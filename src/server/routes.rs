@@ -1,7 +1,8 @@
-//! One handler per documented call. Each authenticates first (extractor order), then parses the
-//! body, then makes exactly one engine call, which is one transaction.
+//! One handler per documented call. Each authenticates the caller, then judges the request's parts
+//! (in extractor order), then makes exactly one engine call, which is one transaction: 401 before
+//! 403 before any 400 or 404. Reads run inline, changes in one trip to the blocking pool.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -13,7 +14,9 @@ use crate::api::{
 };
 use crate::engine::VerificationKeyFilter;
 
-use super::extract::{check_id, Admin, Caller, Failure, JsonBody, ListParams};
+use super::extract::{
+    check_id, path, Admin, Caller, Failure, JsonBody, Later, ListParams, PathParts,
+};
 use super::AppState;
 
 type Answer = Result<Response, Failure>;
@@ -73,279 +76,326 @@ pub fn router() -> Router<AppState> {
         .route("/v3/access-keys/{key}", get(get_account_access_key))
 }
 
-async fn account(State(state): State<AppState>, _caller: Caller) -> Answer {
-    ok(state.blocking(|engine| engine.account()).await?)
+async fn account(State(state): State<AppState>, caller: Caller) -> Answer {
+    ok(state.caller(caller, |engine, _| engine.account())?)
 }
 
 async fn list_policy_groups(
     State(state): State<AppState>,
-    _admin: Admin,
-    params: ListParams,
+    admin: Admin,
+    params: Later<ListParams>,
 ) -> Answer {
-    ok(state
-        .blocking(move |engine| engine.list_policy_groups(&params.query))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| engine.list_policy_groups(&params?.query))?)
 }
 
 async fn list_applications(
     State(state): State<AppState>,
-    _admin: Admin,
-    params: ListParams,
+    admin: Admin,
+    params: Later<ListParams>,
 ) -> Answer {
-    let status = params.filter("status__eq", ApplicationStatus::parse)?;
-    ok(state
-        .blocking(move |engine| engine.list_applications(&params.query, status))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let params = params?;
+        let status = params.filter("status__eq", ApplicationStatus::parse)?;
+        engine.list_applications(&params.query, status)
+    })?)
 }
 
 async fn create_application(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    JsonBody(new): JsonBody<NewApplication>,
+    admin: Admin,
+    new: Later<JsonBody<NewApplication>>,
 ) -> Answer {
     created(
         state
-            .blocking(move |engine| engine.create_application(&actor, &new))
+            .admin(admin, move |engine, actor| {
+                engine.create_application(&actor, &new?.0)
+            })
             .await?,
     )
 }
 
 async fn get_application(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(app): Path<String>,
+    admin: Admin,
+    app: PathParts<String>,
 ) -> Answer {
-    check_id("application", &app)?;
-    ok(state
-        .blocking(move |engine| engine.get_application(&app))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let app = path(app)?;
+        check_id("application", &app)?;
+        engine.get_application(&app)
+    })?)
 }
 
 async fn update_application(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
-    JsonBody(update): JsonBody<ApplicationUpdate>,
+    admin: Admin,
+    app: PathParts<String>,
+    update: Later<JsonBody<ApplicationUpdate>>,
 ) -> Answer {
-    check_id("application", &app)?;
     ok(state
-        .blocking(move |engine| engine.update_application(&actor, &app, &update))
+        .admin(admin, move |engine, actor| {
+            let app = path(app)?;
+            let update = update?.0;
+            check_id("application", &app)?;
+            engine.update_application(&actor, &app, &update)
+        })
         .await?)
 }
 
 async fn delete_application(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
+    admin: Admin,
+    app: PathParts<String>,
 ) -> Answer {
-    check_id("application", &app)?;
     no_content(
         state
-            .blocking(move |engine| engine.delete_application(&actor, &app))
+            .admin(admin, move |engine, actor| {
+                let app = path(app)?;
+                check_id("application", &app)?;
+                engine.delete_application(&actor, &app)
+            })
             .await?,
     )
 }
 
 async fn list_application_groups(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(app): Path<String>,
-    params: ListParams,
+    admin: Admin,
+    app: PathParts<String>,
+    params: Later<ListParams>,
 ) -> Answer {
-    check_id("application", &app)?;
-    ok(state
-        .blocking(move |engine| engine.list_application_groups(&app, &params.query))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let app = path(app)?;
+        let params = params?;
+        check_id("application", &app)?;
+        engine.list_application_groups(&app, &params.query)
+    })?)
 }
 
 async fn add_groups(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
-    JsonBody(groups): JsonBody<Vec<String>>,
+    admin: Admin,
+    app: PathParts<String>,
+    groups: Later<JsonBody<Vec<String>>>,
 ) -> Answer {
-    check_id("application", &app)?;
     no_content(
         state
-            .blocking(move |engine| engine.add_application_groups(&actor, &app, &groups))
+            .admin(admin, move |engine, actor| {
+                let app = path(app)?;
+                let groups = groups?.0;
+                check_id("application", &app)?;
+                engine.add_application_groups(&actor, &app, &groups)
+            })
             .await?,
     )
 }
 
 async fn remove_groups(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
-    JsonBody(groups): JsonBody<Vec<String>>,
+    admin: Admin,
+    app: PathParts<String>,
+    groups: Later<JsonBody<Vec<String>>>,
 ) -> Answer {
-    check_id("application", &app)?;
     no_content(
         state
-            .blocking(move |engine| engine.remove_application_groups(&actor, &app, &groups))
+            .admin(admin, move |engine, actor| {
+                let app = path(app)?;
+                let groups = groups?.0;
+                check_id("application", &app)?;
+                engine.remove_application_groups(&actor, &app, &groups)
+            })
             .await?,
     )
 }
 
 async fn list_access_keys(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(app): Path<String>,
-    params: ListParams,
+    admin: Admin,
+    app: PathParts<String>,
+    params: Later<ListParams>,
 ) -> Answer {
-    check_id("application", &app)?;
-    let status = params.filter("status__eq", KeyStatus::parse)?;
-    ok(state
-        .blocking(move |engine| engine.list_access_keys(&params.query, Some(&app), status))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let app = path(app)?;
+        let params = params?;
+        check_id("application", &app)?;
+        let status = params.filter("status__eq", KeyStatus::parse)?;
+        engine.list_access_keys(&params.query, Some(&app), status)
+    })?)
 }
 
 async fn create_access_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
-    JsonBody(new): JsonBody<NewAccessKey>,
+    admin: Admin,
+    app: PathParts<String>,
+    new: Later<JsonBody<NewAccessKey>>,
 ) -> Answer {
-    check_id("application", &app)?;
     created(
         state
-            .blocking(move |engine| engine.create_access_key(&actor, &app, &new))
+            .admin(admin, move |engine, actor| {
+                let app = path(app)?;
+                let new = new?.0;
+                check_id("application", &app)?;
+                engine.create_access_key(&actor, &app, &new)
+            })
             .await?,
     )
 }
 
 async fn get_access_key(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path((app, key)): Path<(String, String)>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("access key", &key)?;
-    ok(state
-        .blocking(move |engine| engine.get_access_key(Some(&app), &key))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let (app, key) = path(ids)?;
+        check_id("application", &app)?;
+        check_id("access key", &key)?;
+        engine.get_access_key(Some(&app), &key)
+    })?)
 }
 
 async fn update_access_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path((app, key)): Path<(String, String)>,
-    JsonBody(update): JsonBody<AccessKeyUpdate>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
+    update: Later<JsonBody<AccessKeyUpdate>>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("access key", &key)?;
     ok(state
-        .blocking(move |engine| engine.update_access_key(&actor, &app, &key, &update))
+        .admin(admin, move |engine, actor| {
+            let (app, key) = path(ids)?;
+            let update = update?.0;
+            check_id("application", &app)?;
+            check_id("access key", &key)?;
+            engine.update_access_key(&actor, &app, &key, &update)
+        })
         .await?)
 }
 
 async fn delete_access_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path((app, key)): Path<(String, String)>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("access key", &key)?;
     no_content(
         state
-            .blocking(move |engine| engine.delete_access_key(&actor, &app, &key))
+            .admin(admin, move |engine, actor| {
+                let (app, key) = path(ids)?;
+                check_id("application", &app)?;
+                check_id("access key", &key)?;
+                engine.delete_access_key(&actor, &app, &key)
+            })
             .await?,
     )
 }
 
 async fn list_account_access_keys(
     State(state): State<AppState>,
-    _admin: Admin,
-    params: ListParams,
+    admin: Admin,
+    params: Later<ListParams>,
 ) -> Answer {
-    let status = params.filter("status__eq", KeyStatus::parse)?;
-    let application = params.filter("application_id__eq", |id| {
-        crate::rules::is_valid_id(id).then(|| id.to_string())
-    })?;
-    ok(state
-        .blocking(move |engine| {
-            engine.list_access_keys(&params.query, application.as_deref(), status)
-        })
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let params = params?;
+        let status = params.filter("status__eq", KeyStatus::parse)?;
+        let application = params.filter("application_id__eq", |id| {
+            crate::rules::is_valid_id(id).then(|| id.to_string())
+        })?;
+        engine.list_access_keys(&params.query, application.as_deref(), status)
+    })?)
 }
 
 async fn get_account_access_key(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(key): Path<String>,
+    admin: Admin,
+    key: PathParts<String>,
 ) -> Answer {
-    check_id("access key", &key)?;
-    ok(state
-        .blocking(move |engine| engine.get_access_key(None, &key))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let key = path(key)?;
+        check_id("access key", &key)?;
+        engine.get_access_key(None, &key)
+    })?)
 }
 
 async fn list_verification_keys(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path(app): Path<String>,
-    params: ListParams,
+    admin: Admin,
+    app: PathParts<String>,
+    params: Later<ListParams>,
 ) -> Answer {
-    check_id("application", &app)?;
-    let filters = VerificationKeyFilter {
-        issuer: params.text("issuer__eq"),
-        subject: params.text("subject__eq"),
-        fingerprint: params.text("fingerprint__eq"),
-        status: params.filter("status__eq", KeyStatus::parse)?,
-    };
-    ok(state
-        .blocking(move |engine| engine.list_verification_keys(&params.query, &app, &filters))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let app = path(app)?;
+        let params = params?;
+        check_id("application", &app)?;
+        let filters = VerificationKeyFilter {
+            issuer: params.text("issuer__eq"),
+            subject: params.text("subject__eq"),
+            fingerprint: params.text("fingerprint__eq"),
+            status: params.filter("status__eq", KeyStatus::parse)?,
+        };
+        engine.list_verification_keys(&params.query, &app, &filters)
+    })?)
 }
 
 async fn create_verification_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path(app): Path<String>,
-    JsonBody(new): JsonBody<NewVerificationKey>,
+    admin: Admin,
+    app: PathParts<String>,
+    new: Later<JsonBody<NewVerificationKey>>,
 ) -> Answer {
-    check_id("application", &app)?;
     created(
         state
-            .blocking(move |engine| engine.create_verification_key(&actor, &app, &new))
+            .admin(admin, move |engine, actor| {
+                let app = path(app)?;
+                let new = new?.0;
+                check_id("application", &app)?;
+                engine.create_verification_key(&actor, &app, &new)
+            })
             .await?,
     )
 }
 
 async fn get_verification_key(
     State(state): State<AppState>,
-    _admin: Admin,
-    Path((app, key)): Path<(String, String)>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("verification key", &key)?;
-    ok(state
-        .blocking(move |engine| engine.get_verification_key(&app, &key))
-        .await?)
+    ok(state.admin_read(admin, |engine, _| {
+        let (app, key) = path(ids)?;
+        check_id("application", &app)?;
+        check_id("verification key", &key)?;
+        engine.get_verification_key(&app, &key)
+    })?)
 }
 
 async fn update_verification_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path((app, key)): Path<(String, String)>,
-    JsonBody(update): JsonBody<VerificationKeyUpdate>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
+    update: Later<JsonBody<VerificationKeyUpdate>>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("verification key", &key)?;
     ok(state
-        .blocking(move |engine| engine.update_verification_key(&actor, &app, &key, &update))
+        .admin(admin, move |engine, actor| {
+            let (app, key) = path(ids)?;
+            let update = update?.0;
+            check_id("application", &app)?;
+            check_id("verification key", &key)?;
+            engine.update_verification_key(&actor, &app, &key, &update)
+        })
         .await?)
 }
 
 async fn delete_verification_key(
     State(state): State<AppState>,
-    Admin(actor): Admin,
-    Path((app, key)): Path<(String, String)>,
+    admin: Admin,
+    ids: PathParts<(String, String)>,
 ) -> Answer {
-    check_id("application", &app)?;
-    check_id("verification key", &key)?;
     no_content(
         state
-            .blocking(move |engine| engine.delete_verification_key(&actor, &app, &key))
+            .admin(admin, move |engine, actor| {
+                let (app, key) = path(ids)?;
+                check_id("application", &app)?;
+                check_id("verification key", &key)?;
+                engine.delete_verification_key(&actor, &app, &key)
+            })
             .await?,
     )
 }
