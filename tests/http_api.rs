@@ -569,3 +569,37 @@ async fn jwt_credentials_with_x_application_id() {
     let other = send(Some("0".repeat(32)), "/v3/accounts/me").await.unwrap();
     assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A first start that cannot hand the administrator key over (unwritable key file, busy port)
+/// creates no administrator, so the next start can.
+#[test]
+fn a_failed_first_start_leaves_no_administrator_behind() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("izuma.db");
+    let serve = |key_file: &std::path::Path, listen: &str| {
+        Command::new(common::izuma_local_binary())
+            .args(["serve", "--listen", listen, "--db"])
+            .arg(&db)
+            .arg("--admin-key-file")
+            .arg(key_file)
+            .output()
+            .unwrap()
+    };
+    let unwritable = serve(&dir.path().join("missing/dir/key"), "127.0.0.1:0");
+    assert!(!unwritable.status.success());
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap().to_string();
+    let on_busy_port = serve(&dir.path().join("key"), &busy_addr);
+    assert!(!on_busy_port.status.success());
+    assert!(!dir.path().join("key").exists());
+
+    let engine = izuma::engine::Engine::open(&db, None).unwrap();
+    let apps = engine
+        .list_applications(&izuma::engine::ListQuery::default(), None)
+        .unwrap();
+    assert!(apps.data.is_empty(), "an administrator was left behind");
+    drop(engine);
+    let server = common::Server::start(&db, &[]);
+    assert!(server.admin_key.starts_with("ak_"));
+}

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::api::AccountTier;
-use crate::engine::Engine;
+use crate::engine::{Actor, Engine};
 use crate::server::{self, AppState, Faults};
 
 #[derive(clap::Args)]
@@ -37,11 +37,35 @@ pub fn run(args: Args) -> ExitCode {
         Ok(engine) => Arc::new(engine),
         Err(error) => return fail(format!("{error:#}")),
     };
+    // Bind, and open the key file, before creating the administrator: a busy port or an
+    // unwritable file must not leave an administrator whose key nobody ever saw.
+    let listener = match std::net::TcpListener::bind(args.listen) {
+        Ok(listener) => listener,
+        Err(error) => return fail(format!("cannot listen on {}: {error}", args.listen)),
+    };
+    let needs_admin = match server::needs_admin(&engine) {
+        Ok(needs) => needs,
+        Err(error) => return fail(format!("{error:#}")),
+    };
+    let mut key_file = match (&args.admin_key_file, needs_admin) {
+        (Some(path), true) => match super::keygen::open_private(path, true) {
+            Ok(file) => Some((path, file)),
+            Err(error) => {
+                return fail(format!(
+                    "cannot create {} for the administrator key: {error} (it must not exist yet)",
+                    path.display()
+                ))
+            }
+        },
+        _ => None,
+    };
     match server::bootstrap_admin(&engine) {
         Ok(None) => {}
-        Ok(Some(secret)) => match &args.admin_key_file {
-            Some(path) => {
-                if let Err(error) = super::keygen::write_private(path, secret.expose()) {
+        Ok(Some(admin)) => match key_file.as_mut() {
+            Some((path, file)) => {
+                if let Err(error) = file.write_all(admin.secret.expose().as_bytes()) {
+                    // Undo, so that the next start can create an administrator again.
+                    let _ = engine.delete_application(&Actor::Local, &admin.application_id);
                     return fail(format!("cannot write {}: {error}", path.display()));
                 }
                 eprintln!(
@@ -53,10 +77,16 @@ pub fn run(args: Args) -> ExitCode {
             None => println!(
                 "created application {:?} in the Administrators group; its access key (shown once): {}",
                 server::ADMIN_APPLICATION_NAME,
-                secret.expose()
+                admin.secret.expose()
             ),
         },
         Err(error) => return fail(format!("cannot create the administrator: {error:#}")),
+    }
+    if !args.listen.ip().is_loopback() {
+        eprintln!(
+            "WARNING: listening on {}, which is reachable from other machines; this is a local test stand-in",
+            args.listen
+        );
     }
     if args.inject_faults.is_some() {
         eprintln!(
@@ -75,7 +105,8 @@ pub fn run(args: Args) -> ExitCode {
         Err(error) => return fail(format!("cannot start the runtime: {error}")),
     };
     let served = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         println!("listening on http://{}", listener.local_addr()?);
         std::io::stdout().flush()?;
         server::serve(listener, state).await

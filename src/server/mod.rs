@@ -198,11 +198,26 @@ fn new_request_id() -> String {
     hex::encode(rand::thread_rng().gen::<[u8; 16]>())
 }
 
+/// Whether the database has no applications yet, so the first start must create the
+/// administrator.
+pub fn needs_admin(engine: &Engine) -> anyhow::Result<bool> {
+    Ok(engine
+        .list_applications(&ListQuery::default(), None)?
+        .data
+        .is_empty())
+}
+
+/// The administrator made by [`bootstrap_admin`].
+pub struct Bootstrapped {
+    pub application_id: String,
+    /// The access key's secret: the only time it exists in clear.
+    pub secret: Secret,
+}
+
 /// On a database without applications, creates the administrator application and its access
-/// key and returns the key's secret (the only time it exists in clear); `None` otherwise.
-pub fn bootstrap_admin(engine: &Engine) -> anyhow::Result<Option<Secret>> {
-    let existing = engine.list_applications(&ListQuery::default(), None)?;
-    if !existing.data.is_empty() {
+/// key; `None` otherwise.
+pub fn bootstrap_admin(engine: &Engine) -> anyhow::Result<Option<Bootstrapped>> {
+    if !needs_admin(engine)? {
         return Ok(None);
     }
     let administrators = administrators_group(engine)?;
@@ -223,7 +238,13 @@ pub fn bootstrap_admin(engine: &Engine) -> anyhow::Result<Option<Secret>> {
             ..NewAccessKey::default()
         },
     )?;
-    Ok(key.key)
+    let secret = key
+        .key
+        .ok_or_else(|| anyhow::anyhow!("the engine returned no secret for the new key"))?;
+    Ok(Some(Bootstrapped {
+        application_id: application.id,
+        secret,
+    }))
 }
 
 /// Serves `app` on `listener` until SIGINT or SIGTERM, then lets requests in flight finish.
