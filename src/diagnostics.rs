@@ -142,7 +142,7 @@ pub fn from_api_error(error: &ApiError, action: &str, attributes: &[&str]) -> Di
     let support = error
         .request_id
         .as_deref()
-        .map(|id| format!(" (request id {id}; quote it to Izuma support)"))
+        .map(|id| format!(" (request id {id})"))
         .unwrap_or_default();
     let summary = match (error.code, error.kind.as_str()) {
         (401, _) => format!("Cannot {action}: the API key was refused"),
@@ -155,8 +155,8 @@ pub fn from_api_error(error: &ApiError, action: &str, attributes: &[&str]) -> Di
         _ => format!("Cannot {action}"),
     };
     let hint = match (error.code, error.kind.as_str()) {
-        (401, _) => " Check `api_key` (or IZUMA_API_KEY): it must be an active, unexpired access key.",
-        (403, "access_denied") => " Managing applications and keys needs an access key of an application in the account's Administrators group.",
+        (401, _) => "Check `api_key` (or IZUMA_API_KEY): it must be an active, unexpired access key.",
+        (403, "access_denied") if !error.message.contains("Administrators") => "Managing applications and keys needs an access key of an application in the account's Administrators group.",
         _ => "",
     };
     let mut attached = false;
@@ -171,7 +171,40 @@ pub fn from_api_error(error: &ApiError, action: &str, attributes: &[&str]) -> Di
         }
     }
     if !attached {
-        diags.error(summary, format!("{}{}{}", error.message, hint, support));
+        diags.error(summary, join_sentences(&error.message, hint, &support));
     }
     diags
+}
+
+/// `message`, then `hint` as a sentence of its own, then `support`: "a. B. (request id x)".
+fn join_sentences(message: &str, hint: &str, support: &str) -> String {
+    let message = message.trim().trim_end_matches('.');
+    if hint.is_empty() {
+        format!("{message}.{support}")
+    } else {
+        format!("{message}. {hint}{support}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_messages_and_hints_read_as_sentences() {
+        let mut error = ApiError::invalid_token("missing, unknown, inactive or expired credential");
+        error.request_id = Some("ab".repeat(16));
+        let text = from_api_error(&error, "read izuma_application x", &[]).to_text();
+        assert!(text.contains("credential. Check `api_key`"), "{text}");
+        assert!(
+            text.ends_with(&format!("(request id {})", "ab".repeat(16))),
+            "{text}"
+        );
+
+        let denied = ApiError::access_denied(
+            "managing applications and keys needs an application in the Administrators group",
+        );
+        let text = from_api_error(&denied, "create izuma_application \"a\"", &[]).to_text();
+        assert_eq!(text.matches("Administrators").count(), 1, "{text}");
+    }
 }

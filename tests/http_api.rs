@@ -603,3 +603,26 @@ fn a_failed_first_start_leaves_no_administrator_behind() {
     let server = common::Server::start(&db, &[]);
     assert!(server.admin_key.starts_with("ak_"));
 }
+
+/// Malformed bodies name `body` and speak in API terms, never in Rust type names.
+#[tokio::test]
+async fn malformed_bodies_are_named_in_api_terms() {
+    let api = Api::start(&[]);
+    for raw in ["[]", "{bad", "\"text\""] {
+        let response = api
+            .client
+            .post(format!("{}/v3/applications", api.server.url))
+            .bearer_auth(&api.server.admin_key)
+            .header("Content-Type", "application/json")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_error(status, &body, 400, "validation_error");
+        assert_eq!(field_names(&body), vec!["body".to_owned()], "{raw}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(!message.contains("struct"), "{raw}: {message}");
+    }
+}

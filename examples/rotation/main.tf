@@ -9,11 +9,13 @@
 #
 # Order of events in a create_before_destroy replacement (the audit log shows it):
 #   1. the new key is created, while the old one still exists and keeps working;
-#   2. everything that uses the key (here terraform_data.deploy, your rollout step) is
-#      replaced or updated and picks up the new credential;
+#   2. everything that uses the key (here terraform_data.deploy, your rollout step, itself
+#      create_before_destroy so the old rollout stays until the new one has run) is replaced
+#      and picks up the new credential;
 #   3. only then is the old key deleted.
 # An application holds at most 2 access keys, so step 1 needs a free slot: with two keys
-# in use the apply stops before creating anything, and both old keys keep working.
+# in use the new access key is not created, the apply stops there, and both old keys keep
+# working (resources that do not depend on it, such as the JWT key, may already be replaced).
 
 terraform {
   required_providers {
@@ -77,6 +79,9 @@ resource "terraform_data" "deploy" {
     environment = {
       IZUMA_ACCESS_KEY = izuma_access_key.service.secret
     }
+  }
+  lifecycle {
+    create_before_destroy = true
   }
 }
 

@@ -135,20 +135,21 @@ impl RemoteBackend {
 
     /// A transport failure, described without the URL's query or any header (so never the key).
     fn failed(&self, error: &reqwest::Error) -> Attempt {
-        let what = if error.is_timeout() {
-            "no answer"
+        let host = &self.settings.api_host;
+        // A refused or failed connection is said as such; only a real timeout names the timeout.
+        let reason = if error.is_timeout() {
+            format!(
+                "the Izuma API at {host} did not answer within the {}s request timeout (request_timeout_seconds)",
+                self.settings.request_timeout.as_secs()
+            )
         } else if error.is_connect() {
-            "cannot connect"
+            format!("cannot connect to the Izuma API at {host} (connection refused or host unreachable); check api_host / IZUMA_API_HOST")
         } else {
-            "the connection failed"
+            format!("the connection to the Izuma API at {host} failed before an answer arrived")
         };
         Attempt::Failed {
             sent: !error.is_connect(),
-            reason: format!(
-                "the Izuma API at {} could not be reached within the {}s request timeout ({what})",
-                self.settings.api_host,
-                self.settings.request_timeout.as_secs()
-            ),
+            reason,
         }
     }
 
@@ -293,6 +294,15 @@ fn into_result(attempt: Attempt, retries: u32) -> ApiResult<bytes::Bytes> {
     match attempt {
         Attempt::Answered { status, body, .. } if status.is_success() => Ok(body),
         Attempt::Answered { status, body, .. } => Err(serde_json::from_slice::<ApiError>(&body)
+            .map(|mut error| {
+                if retries > 0 {
+                    error.message = format!(
+                        "{} (gave up after {retries} retries)",
+                        error.message.trim_end_matches('.')
+                    );
+                }
+                error
+            })
             .unwrap_or_else(|_| {
                 ApiError::new(
                     status.as_u16(),

@@ -37,6 +37,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(engine) => Arc::new(engine),
         Err(error) => return fail(format!("{error:#}")),
     };
+    engine.set_verification_actor("http");
     // Bind, and open the key file, before creating the administrator: a busy port or an
     // unwritable file must not leave an administrator whose key nobody ever saw.
     let listener = match std::net::TcpListener::bind(args.listen) {

@@ -190,7 +190,7 @@ impl<'a> Store<'a> {
                     ApiError::validation(
                         "after",
                         format!(
-                            "after {after:?} is not the id of a {} to continue after",
+                            "after {after:?} is not the id of any {} to continue after",
                             T::NOUN
                         ),
                     )

@@ -213,6 +213,8 @@ struct Shared {
 struct Queue {
     events: Vec<Event>,
     stop: bool,
+    /// Who the audit log says verified: `local` (the CLI) unless set, `http` for the server.
+    actor: Option<&'static str>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -288,11 +290,17 @@ impl Shared {
 
     fn flush(&self) -> ApiResult<()> {
         let mut conn = lock(&self.conn);
-        let events = std::mem::take(&mut lock(&self.queue).events);
+        let (events, actor) = {
+            let mut queue = lock(&self.queue);
+            (
+                std::mem::take(&mut queue.events),
+                queue.actor.unwrap_or("local"),
+            )
+        };
         if events.is_empty() {
             return Ok(());
         }
-        let written = write_events(&mut conn, &events);
+        let written = write_events(&mut conn, &events, actor);
         if written.is_err() {
             let mut queue = lock(&self.queue);
             let newer = std::mem::replace(&mut queue.events, events);
@@ -551,6 +559,12 @@ impl Engine {
     pub fn flush(&self) -> ApiResult<()> {
         self.verifier.shared.flush()
     }
+
+    /// Names who verifies in the audit log from now on (`http` for `izuma-local serve`), so that
+    /// the server's authentications read apart from `izuma-local verify`'s.
+    pub fn set_verification_actor(&self, actor: &'static str) {
+        lock(&self.verifier.shared.queue).actor = Some(actor);
+    }
 }
 
 /// A key's own state: stored status, then expiration (RFC 3339 text compares as time).
@@ -576,12 +590,12 @@ fn header_len(token: &str, payload: &str) -> usize {
     token.find('.').map_or(0, |dot| dot + 1 + payload.len())
 }
 
-fn write_events(conn: &mut Connection, events: &[Event]) -> ApiResult<()> {
+fn write_events(conn: &mut Connection, events: &[Event], actor: &str) -> ApiResult<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut audit = tx.prepare_cached(
             "INSERT INTO audit_log (at, actor, action, object, object_id, application_id, detail) \
-             VALUES (?1, 'local', 'verify', ?2, ?3, ?4, ?5)",
+             VALUES (?1, ?6, 'verify', ?2, ?3, ?4, ?5)",
         )?;
         // Only the latest use of each key and application needs writing.
         let mut last_used: HashMap<(&str, &str), OffsetDateTime> = HashMap::new();
@@ -596,6 +610,7 @@ fn write_events(conn: &mut Connection, events: &[Event]) -> ApiResult<()> {
                 event.key_id.as_deref().unwrap_or(""),
                 event.application_id.as_deref(),
                 detail,
+                actor,
             ))?;
             if let (Ok(()), Some(key_id), Some(app_id)) =
                 (event.outcome, &event.key_id, &event.application_id)

@@ -118,8 +118,12 @@ pub fn validate_config(config: &Object) -> Diagnostics {
         }
     }
     if let Some(host) = config.str_attr("api_host") {
-        if !(host.starts_with("https://") || host.starts_with("http://")) {
-            diags.attribute_error("api_host", "Invalid api_host", format!("`api_host` is {host:?}; give a URL such as \"https://api.us-east-1.mbedcloud.com\"."));
+        if let Err(problem) = check_api_host(host) {
+            diags.attribute_error(
+                "api_host",
+                "Invalid api_host",
+                format!("`api_host` {problem}"),
+            );
         }
     }
     if let Some(key) = config.str_attr("api_key") {
@@ -130,6 +134,16 @@ pub fn validate_config(config: &Object) -> Diagnostics {
     check_number(config, "request_timeout_seconds", 1, 600, &mut diags);
     check_number(config, "max_retries", 0, 10, &mut diags);
     diags
+}
+
+/// `api_host` must be an http(s) URL with a host (plain http is for local stand-ins).
+fn check_api_host(host: &str) -> Result<(), String> {
+    match reqwest::Url::parse(host) {
+        Ok(url) if matches!(url.scheme(), "https" | "http") && url.host().is_some() => Ok(()),
+        _ => Err(format!(
+            "is {host:?}; give an http(s) URL such as \"https://api.us-east-1.mbedcloud.com\"."
+        )),
+    }
 }
 
 fn check_number(config: &Object, name: &str, min: i64, max: i64, diags: &mut Diagnostics) {
@@ -208,6 +222,9 @@ pub fn choose_backend(
                 .map(str::to_owned)
                 .or_else(|| env_value("IZUMA_API_HOST"))
                 .unwrap_or_else(|| DEFAULT_API_HOST.to_owned());
+            if let Err(problem) = check_api_host(&api_host) {
+                return Err(Diagnostics::single("Invalid IZUMA_API_HOST", format!("IZUMA_API_HOST {problem}")));
+            }
             let seconds = config.attr("request_timeout_seconds").as_i64();
             Ok(BackendChoice::Remote(RemoteSettingsEq(RemoteSettings {
                 api_host: api_host.trim_end_matches('/').to_owned(),
@@ -406,6 +423,27 @@ mod tests {
             _ => None,
         };
         assert!(choose_backend(&Object::new(), &both).is_err());
+    }
+
+    #[test]
+    fn api_hosts_need_a_scheme_and_a_host_from_config_and_environment() {
+        let env = |name: &str| match name {
+            "IZUMA_API_KEY" => Some("ak_x".to_owned()),
+            "IZUMA_API_HOST" => Some("127.0.0.1:4000".to_owned()),
+            _ => None,
+        };
+        let err = choose_backend(&Object::new(), &env).unwrap_err().to_text();
+        assert!(err.contains("IZUMA_API_HOST"), "{err}");
+        for bad in ["ftp://x", "not a url", "https://"] {
+            let config: Object = [("api_host".to_owned(), Value::string(bad))].into();
+            assert!(!validate_config(&config).is_empty(), "{bad}");
+        }
+        let good: Object = [(
+            "api_host".to_owned(),
+            Value::string("http://127.0.0.1:4000"),
+        )]
+        .into();
+        assert!(validate_config(&good).is_empty());
     }
 
     #[test]

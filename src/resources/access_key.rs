@@ -36,7 +36,7 @@ pub fn schema() -> Schema {
             Attribute::optional("rotation_triggers", AttrType::StringMap, "Arbitrary map of values; changing it replaces the key (a new secret). Combine with `lifecycle { create_before_destroy = true }` for a rotation without downtime.")
                 .force_new(),
             Attribute::computed("created_at", AttrType::String, "When the key was created (RFC 3339, UTC)."),
-            Attribute::computed("secret", AttrType::String, "The full `ak_...` secret. Known only from the create response: it is empty after `terraform import`, since the service keeps only a hash.")
+            Attribute::computed("secret", AttrType::String, "The full `ak_...` secret. Known only from the create response: after `terraform import` it is null (an output of it is then absent), since the service keeps only a hash.")
                 .sensitive(),
         ],
     )
@@ -167,7 +167,7 @@ impl ResourceLogic for AccessKeyResource {
             .await
             .map_err(|mut e| {
                 if e.kind == "account_limit_exceeded" {
-                    e.message.push_str(". A create_before_destroy rotation creates the new key while the old one still exists, so it needs one free slot: an application holds at most 2 access keys. Nothing was created or deleted; remove an unused key of this application, then apply again");
+                    e.message.push_str(". A create_before_destroy rotation creates the new key while the old one still exists, so it needs a free slot. This key was not created and the application's existing keys are untouched: remove an unused key of this application, then apply again");
                 }
                 if e.is_not_found() {
                     e.fields.push(unknown_application_field(application_id));
@@ -320,7 +320,8 @@ mod tests {
             .await
             .unwrap_err()
             .to_text();
-        assert!(text.contains("at most 2 access keys"), "{text}");
+        assert!(text.contains("the most an application may hold"), "{text}");
+        assert!(text.contains("This key was not created"), "{text}");
         assert!(text.contains("already has 2 access keys"), "{text}");
     }
 

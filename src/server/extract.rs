@@ -150,10 +150,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             .map_err(|error| {
                 let path = error.path().to_string();
                 let inner = error.into_inner();
-                let message = inner.to_string();
+                let mut message = inner.to_string();
+                // serde names our Rust types ("expected struct NewApplication"): say it in API terms.
+                if message.contains("expected struct") {
+                    message = "the body must be a JSON object with the documented fields".into();
+                }
                 // An unknown or missing field is named by serde in backticks.
                 let field = match path.as_str() {
-                    "." | "" => quoted_field(&message).unwrap_or("body").to_string(),
+                    "." | "" | "?" => quoted_field(&message).unwrap_or("body").to_string(),
                     path => path.to_string(),
                 };
                 Failure(ApiError::validation(

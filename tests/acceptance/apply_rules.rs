@@ -87,7 +87,7 @@ async fn third_access_key() {
         access_key("k3")
     );
     let fixed = format!("{}{first}{}", app("a", "a"), access_key("k2"));
-    fails_then_converges(&broken, &["at most 2 access keys"], &fixed).await;
+    fails_then_converges(&broken, &["already has 2 access keys"], &fixed).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -230,12 +230,12 @@ output "b" {{
     assert!(
         failed
             .folded()
-            .contains("an application holds at most 2 access keys"),
+            .contains("already has 2 access keys, the most an application may hold"),
         "{}",
         failed.all()
     );
     assert!(
-        failed.folded().contains("Nothing was created or deleted"),
+        failed.folded().contains("This key was not created"),
         "{}",
         failed.all()
     );

@@ -532,7 +532,7 @@ fn a_mutation_waits_for_the_batch_the_writer_has_taken() {
         let (engine, app_id) = (&engine, &app_id);
         let mutation = s.spawn(move || engine.update_application(LOCAL, app_id, &inactive));
         std::thread::sleep(std::time::Duration::from_millis(200));
-        super::write_events(&mut conn, &batch).unwrap();
+        super::write_events(&mut conn, &batch, "local").unwrap();
         drop(conn);
         mutation.join().unwrap().unwrap();
     });
@@ -560,4 +560,17 @@ fn the_writer_thread_writes_within_about_a_second() {
         assert!(std::time::Instant::now() < deadline, "not written in 5 s");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn verifications_are_audited_under_the_chosen_actor() {
+    let (_dir, engine) = open();
+    engine.set_verification_actor("http");
+    let _ = engine.verify_access_key("ak_not-a-key");
+    let log = engine.audit_log().unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("verify", "http")
+    );
 }
