@@ -355,7 +355,7 @@ impl Engine {
         hex::encode_to_slice(Sha256::digest(secret), &mut hash).expect("64 hex digits");
         // The row is judged while borrowed from SQLite; only the application id is copied out.
         let row = self
-            .lock()
+            .reader()?
             .prepare_cached(
                 "SELECT k.secret_hash, k.status, k.expiration, k.application_id, a.status, \
                  EXISTS (SELECT 1 FROM application_groups m JOIN policy_groups g ON g.id = m.group_id \
@@ -499,7 +499,7 @@ impl Engine {
         now: OffsetDateTime,
     ) -> Result<(bool, Candidates), Refusal> {
         let now_text = format_time(now);
-        let conn = self.lock();
+        let conn = self.reader()?;
         let app: Option<(String, bool)> = conn
             .prepare_cached(
                 "SELECT a.status, EXISTS (SELECT 1 FROM application_groups m \
