@@ -157,6 +157,41 @@ async fn credentials_401_and_403() {
         let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
         assert_error(status, &body, expected, kind);
     }
+    // Membership is read on every request: added, the next call manages; removed, the next is 403.
+    let (_, groups) = api.call(Method::GET, "/v3/policy-groups", None).await;
+    let administrators = groups["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Administrators")
+        .unwrap()["id"]
+        .clone();
+    let app_path = format!("/v3/applications/{}", app["id"].as_str().unwrap());
+    for (change, expected) in [("add", 200), ("remove", 403)] {
+        let (status, _) = api
+            .call(
+                Method::POST,
+                &format!("{app_path}/groups/{change}"),
+                Some(json!([administrators])),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = api
+            .call_as(Some(&plain), Method::GET, "/v3/applications", None)
+            .await;
+        assert_eq!(status.as_u16(), expected, "after groups/{change}");
+    }
+    // A deactivated application is refused on its next request, and reactivated accepted again.
+    for (state, expected) in [("INACTIVE", 401), ("ACTIVE", 200)] {
+        let (status, _) = api
+            .call(Method::PUT, &app_path, Some(json!({"status": state})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = api
+            .call_as(Some(&plain), Method::GET, "/v3/accounts/me", None)
+            .await;
+        assert_eq!(status.as_u16(), expected, "application {state}");
+    }
     // An inactive key is refused like an unknown one.
     let key_path = format!("{path}/{}", key["id"].as_str().unwrap());
     api.call(Method::PUT, &key_path, Some(json!({"status": "INACTIVE"})))

@@ -45,6 +45,9 @@ const STATEMENT_CACHE: usize = 128;
 /// How long a call waits for another process's write to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Idle read-only connections kept for reuse; more are opened while more reads run at once.
+const IDLE_READERS: usize = 4;
+
 /// Who made a change, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -148,7 +151,11 @@ pub struct AuditEntry {
 type Clock = Box<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 pub struct Engine {
+    /// The connection every change (and nothing else) runs on.
     conn: Mutex<Connection>,
+    /// Idle read-only connections: in WAL mode readers neither wait for each other nor for a
+    /// writer, so reads and verifications run side by side instead of queueing on `conn`.
+    readers: Mutex<Vec<Connection>>,
     path: PathBuf,
     account_id: String,
     clock: Clock,
@@ -182,6 +189,7 @@ impl Engine {
             .with_context(|| format!("cannot open the local database {}", path.display()))?;
         Ok(Engine {
             conn: Mutex::new(conn),
+            readers: Mutex::default(),
             path: path.to_path_buf(),
             account_id,
             clock: Box::new(OffsetDateTime::now_utc),
@@ -216,11 +224,30 @@ impl Engine {
 
     /// Runs `f` in a read transaction, so a page and its total count see the same data.
     fn read<T>(&self, f: impl FnOnce(&Store) -> ApiResult<T>) -> ApiResult<T> {
-        let mut conn = self.lock();
+        let mut conn = self.reader()?;
         let tx = conn.transaction()?;
         let result = f(&Store::new(&tx, &self.account_id, (self.clock)()));
         tx.finish()?;
         result
+    }
+
+    /// A read-only connection of its own for one read: an idle one, or a new one. Every read
+    /// starts a new transaction, so it sees every change committed before it (by this process's
+    /// writer, the audit writer or another process), whichever connection it gets.
+    fn reader(&self) -> rusqlite::Result<Reader<'_>> {
+        let idle = self
+            .readers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        Ok(Reader {
+            conn: Some(conn),
+            pool: &self.readers,
+        })
     }
 
     /// Runs `f` as one write transaction: committed if it succeeds, rolled back whole otherwise.
@@ -239,6 +266,54 @@ impl Engine {
     #[cfg(test)]
     fn set_clock(&mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) {
         self.clock = Box::new(clock);
+    }
+}
+
+/// Opens a read-only connection to the (already prepared, WAL) database at `path`.
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    // Read-write at the VFS level (a WAL reader may need to write the -shm index after a crash),
+    // but `query_only` refuses any statement that would change the database.
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// A read connection taken from [`Engine::reader`]; back to the idle list when dropped.
+struct Reader<'a> {
+    conn: Option<Connection>,
+    pool: &'a Mutex<Vec<Connection>>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("taken only on drop")
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("taken only on drop")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        // Only a connection outside a transaction goes back (a panic mid-read left one open).
+        if !conn.is_autocommit() {
+            return;
+        }
+        let mut idle = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
     }
 }
 

@@ -42,6 +42,9 @@ pub struct Verified {
     pub application_id: String,
     /// The access key or verification key that matched.
     pub key_id: String,
+    /// Whether the application is in the Administrators policy group, read in the same statement
+    /// as the key (so in the same snapshot): the server's 403 needs nothing more.
+    pub is_admin: bool,
 }
 
 /// Why a credential was refused. [`Refusal::code`] is stable, for scripts and the audit log.
@@ -310,6 +313,9 @@ impl Shared {
     }
 }
 
+/// Verification keys a JWT may be signed with: (id, parsed key).
+type Candidates = Vec<(String, Arc<PublicKey>)>;
+
 /// The accepted JWT algorithms; `None` for ES512, which jsonwebtoken does not implement.
 enum Signing {
     Jwt(Algorithm),
@@ -349,9 +355,11 @@ impl Engine {
         hex::encode_to_slice(Sha256::digest(secret), &mut hash).expect("64 hex digits");
         // The row is judged while borrowed from SQLite; only the application id is copied out.
         let row = self
-            .lock()
+            .reader()?
             .prepare_cached(
-                "SELECT k.secret_hash, k.status, k.expiration, k.application_id, a.status \
+                "SELECT k.secret_hash, k.status, k.expiration, k.application_id, a.status, \
+                 EXISTS (SELECT 1 FROM application_groups m JOIN policy_groups g ON g.id = m.group_id \
+                         WHERE m.application_id = k.application_id AND g.name = 'Administrators') \
                  FROM access_keys k JOIN applications a ON a.id = k.application_id WHERE k.id = ?1",
             )?
             .query_row([key_id], |r| {
@@ -363,10 +371,11 @@ impl Engine {
                 let expiration = r.get_ref(2)?.as_str_or_null()?;
                 let key = check_key(r.get_ref(1)?.as_str()?, expiration, now);
                 let app_active = r.get_ref(4)?.as_str()? == "ACTIVE";
-                Ok(Some((key, r.get::<_, String>(3)?, app_active)))
+                let is_admin: bool = r.get(5)?;
+                Ok(Some((key, r.get::<_, String>(3)?, app_active, is_admin)))
             })
             .optional()?;
-        let Some((key, app_id, app_active)) = row.flatten() else {
+        let Some((key, app_id, app_active, is_admin)) = row.flatten() else {
             return Err(Refusal::UnknownAccessKey);
         };
         *application_id = Some(app_id.clone());
@@ -377,6 +386,7 @@ impl Engine {
         Ok(Verified {
             application_id: app_id,
             key_id: key_id.to_owned(),
+            is_admin,
         })
     }
 
@@ -427,7 +437,8 @@ impl Engine {
             _ => return Err(Refusal::UnsupportedAlgorithm),
         };
 
-        let candidates = self.candidate_keys(application_id, header.kid.as_deref(), now)?;
+        let (is_admin, candidates) =
+            self.candidate_keys(application_id, header.kid.as_deref(), now)?;
         let message = &token.as_bytes()[..header_len(token, payload)];
         let es512_signature = match signing {
             Signing::Es512 => Some(
@@ -474,28 +485,35 @@ impl Engine {
         Ok(Verified {
             application_id: application_id.to_owned(),
             key_id,
+            is_admin,
         })
     }
 
     /// The keys a JWT of `application_id` may be signed with: the one `kid` names, else every
-    /// ACTIVE, unexpired one; each parsed (from the cache when it is current).
+    /// ACTIVE, unexpired one; each parsed (from the cache when it is current). Also whether the
+    /// application is in Administrators.
     fn candidate_keys(
         &self,
         application_id: &str,
         kid: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<Vec<(String, Arc<PublicKey>)>, Refusal> {
+    ) -> Result<(bool, Candidates), Refusal> {
         let now_text = format_time(now);
-        let conn = self.lock();
-        let app_status: Option<String> = conn
-            .prepare_cached("SELECT status FROM applications WHERE id = ?1")?
-            .query_row([application_id], |r| r.get(0))
+        let conn = self.reader()?;
+        let app: Option<(String, bool)> = conn
+            .prepare_cached(
+                "SELECT a.status, EXISTS (SELECT 1 FROM application_groups m \
+                 JOIN policy_groups g ON g.id = m.group_id \
+                 WHERE m.application_id = a.id AND g.name = 'Administrators') \
+                 FROM applications a WHERE a.id = ?1",
+            )?
+            .query_row([application_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        match app_status.as_deref() {
+        let is_admin = match app {
             None => return Err(Refusal::UnknownApplication),
-            Some("ACTIVE") => {}
+            Some((status, is_admin)) if status == "ACTIVE" => is_admin,
             Some(_) => return Err(Refusal::ApplicationInactive),
-        }
+        };
         let mut keys: Vec<(String, String, String, String)> = conn
             .prepare_cached(
                 "SELECT id, fingerprint, status, expiration FROM verification_keys \
@@ -514,12 +532,14 @@ impl Engine {
                 return Err(Refusal::NoActiveKey);
             }
         }
-        keys.into_iter()
+        let keys = keys
+            .into_iter()
             .map(|(id, fingerprint, _, _)| {
                 let key = self.public_key(&conn, &id, &fingerprint)?;
                 Ok((id, key))
             })
-            .collect()
+            .collect::<Result<_, Refusal>>()?;
+        Ok((is_admin, keys))
     }
 
     fn public_key(

@@ -11,8 +11,8 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::api::{ApiError, ApiResult, Application};
-use crate::engine::{Engine, ListQuery, Order};
+use crate::api::{ApiError, ApiResult};
+use crate::engine::{Engine, ListQuery, Order, Verified};
 
 use super::AppState;
 
@@ -53,8 +53,9 @@ pub struct Credential {
 }
 
 impl Credential {
-    /// The caller's application, or 401 (see [`super::auth::authenticate`]).
-    pub fn authenticate(&self, engine: &Engine) -> ApiResult<Application> {
+    /// The caller's application id and whether it is an administrator, or 401 (see
+    /// [`super::auth::authenticate`]).
+    pub fn authenticate(&self, engine: &Engine) -> ApiResult<Verified> {
         super::auth::authenticate(
             engine,
             self.authorization.as_deref(),

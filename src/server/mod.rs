@@ -24,7 +24,7 @@ use axum::Router;
 use rand::Rng;
 
 use crate::api::{ApiError, ApiResult, Application, NewAccessKey, NewApplication, Secret};
-use crate::engine::{Actor, Engine, ListQuery};
+use crate::engine::{Actor, Engine, ListQuery, Verified};
 
 pub mod auth;
 mod extract;
@@ -41,26 +41,25 @@ pub const ADMIN_APPLICATION_NAME: &str = "izuma-local-admin";
 #[derive(Clone)]
 pub struct AppState {
     engine: Arc<Engine>,
-    administrators_group_id: Arc<str>,
     faults: Option<Arc<Faults>>,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, faults: Option<Faults>) -> anyhow::Result<AppState> {
-        let administrators_group_id = administrators_group(&engine)?;
+        // Refuse to serve an account the 403 check could never pass.
+        administrators_group(&engine)?;
         Ok(AppState {
             engine,
-            administrators_group_id: administrators_group_id.into(),
             faults: faults.map(Arc::new),
         })
     }
 
-    /// Authenticates the caller (401), then runs the read `call` with its application, inline
-    /// (see [`AppState::admin_read`]).
+    /// Authenticates the caller (401), then runs the read `call` with who it is, inline (see
+    /// [`AppState::admin_read`]).
     fn caller<T>(
         &self,
         Caller(credential): Caller,
-        call: impl FnOnce(&Engine, Application) -> ApiResult<T>,
+        call: impl FnOnce(&Engine, Verified) -> ApiResult<T>,
     ) -> ApiResult<T> {
         call(&self.engine, credential.authenticate(&self.engine)?)
     }
@@ -74,7 +73,7 @@ impl AppState {
         Admin(credential): Admin,
         call: impl FnOnce(&Engine, Actor) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let actor = authorize_admin(&self.engine, &credential, &self.administrators_group_id)?;
+        let actor = authorize_admin(&self.engine, &credential)?;
         call(&self.engine, actor)
     }
 
@@ -85,14 +84,8 @@ impl AppState {
         Admin(credential): Admin,
         call: impl FnOnce(&Engine, Actor) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
-        let administrators = Arc::clone(&self.administrators_group_id);
-        self.blocking(move |engine| {
-            call(
-                engine,
-                authorize_admin(engine, &credential, &administrators)?,
-            )
-        })
-        .await
+        self.blocking(move |engine| call(engine, authorize_admin(engine, &credential)?))
+            .await
     }
 
     /// Runs a (synchronous, SQLite) engine call on the blocking pool.
@@ -108,22 +101,14 @@ impl AppState {
 }
 
 /// The caller as an actor, if authenticated (else 401) and in Administrators (else 403).
-fn authorize_admin(
-    engine: &Engine,
-    credential: &extract::Credential,
-    administrators_group_id: &str,
-) -> ApiResult<Actor> {
-    let application = credential.authenticate(engine)?;
-    if !application
-        .groups
-        .iter()
-        .any(|group| group == administrators_group_id)
-    {
+fn authorize_admin(engine: &Engine, credential: &extract::Credential) -> ApiResult<Actor> {
+    let caller = credential.authenticate(engine)?;
+    if !caller.is_admin {
         return Err(ApiError::access_denied(
             "managing applications and keys needs an application in the Administrators group",
         ));
     }
-    Ok(Actor::Application(application.id))
+    Ok(Actor::Application(caller.application_id))
 }
 
 fn administrators_group(engine: &Engine) -> anyhow::Result<String> {

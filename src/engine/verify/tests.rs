@@ -574,3 +574,44 @@ fn verifications_are_audited_under_the_chosen_actor() {
         ("verify", "http")
     );
 }
+
+#[test]
+fn verification_says_whether_the_application_is_an_administrator_as_of_now() {
+    let (_dir, engine) = open();
+    let app_id = app(&engine, "ops");
+    let new = NewAccessKey {
+        name: "k".into(),
+        ..Default::default()
+    };
+    let key = engine.create_access_key(LOCAL, &app_id, &new).unwrap();
+    let secret = key.key.clone().unwrap();
+    let signer = certs::ec_p256("CN=ops");
+    verification_key(&engine, &app_id, "ops", &signer.certificate_pem, None);
+    let token = sign(&signer, Algorithm::ES256, None, valid_claims());
+    let groups = engine.list_policy_groups(&ListQuery::default()).unwrap();
+    let group = |name: &str| {
+        let group = groups.data.iter().find(|g| g.name == name).unwrap();
+        vec![group.id.clone()]
+    };
+    let is_admin = || {
+        let by_key = engine.verify_access_key(secret.expose()).unwrap().is_admin;
+        let by_jwt = engine.verify_jwt(&token, &app_id).unwrap().is_admin;
+        assert_eq!(by_key, by_jwt);
+        by_key
+    };
+
+    assert!(!is_admin());
+    // Another group is not Administrators.
+    engine
+        .add_application_groups(LOCAL, &app_id, &group("Developers"))
+        .unwrap();
+    assert!(!is_admin());
+    engine
+        .add_application_groups(LOCAL, &app_id, &group("Administrators"))
+        .unwrap();
+    assert!(is_admin());
+    engine
+        .remove_application_groups(LOCAL, &app_id, &group("Administrators"))
+        .unwrap();
+    assert!(!is_admin());
+}
