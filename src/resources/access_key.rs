@@ -302,6 +302,47 @@ mod tests {
         assert_eq!(imported, without_secret);
     }
 
+    /// Regression: an expired key reads as EXPIRED, which hides a status changed outside
+    /// Terraform; the update must still deliver the planned status, or Terraform reports an
+    /// inconsistent result.
+    #[tokio::test]
+    async fn an_update_delivers_the_planned_status_even_when_expired_hid_a_drift() {
+        use crate::api::AccessKeyUpdate as Update;
+        use crate::engine::Actor;
+        let (_dir, backend) = local_backend();
+        let app = application(&backend).await;
+        let planned = plan_for(&AccessKeyResource, None, &config(&app, "k"))
+            .unwrap()
+            .state;
+        let state = AccessKeyResource.create(&backend, &planned).await.unwrap();
+        let key_id = state.str_attr("id").unwrap();
+        backend
+            .engine()
+            .update_access_key(
+                &Actor::Local,
+                &app,
+                key_id,
+                &Update {
+                    status: Some(KeyStatus::Inactive),
+                    expiration: Some("2020-01-01T00:00:00Z".into()),
+                    ..Update::default()
+                },
+            )
+            .unwrap();
+        let refreshed = AccessKeyResource
+            .read(&backend, &state)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(refreshed.attr("status"), &Value::string("ACTIVE"));
+        let plan = plan_for(&AccessKeyResource, Some(&refreshed), &config(&app, "k")).unwrap();
+        let updated = AccessKeyResource
+            .update(&backend, &refreshed, &plan.state)
+            .await
+            .unwrap();
+        assert_eq!(updated.attr("status"), plan.state.attr("status"));
+    }
+
     #[tokio::test]
     async fn a_third_key_fails_with_the_rotation_hint() {
         let (_dir, backend) = local_backend();

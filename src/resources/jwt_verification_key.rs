@@ -479,6 +479,20 @@ mod tests {
         assert!(plan.requires_replace.is_empty());
     }
 
+    /// Regression: a key created inside its renewal window showed `ready_for_renewal = false` in
+    /// the plan that replaced it, so the plan never said why.
+    #[test]
+    fn a_create_inside_the_renewal_window_says_so_in_the_plan() {
+        let now = OffsetDateTime::now_utc();
+        let cert =
+            certs::ec_p256_valid("CN=soon", now - Duration::days(1), now + Duration::days(10));
+        let mut config = config(&"a".repeat(32), "k", &cert.certificate_pem);
+        config.set_attr("early_renewal_days", Value::Number(30.0));
+        let plan = plan_for(&JwtVerificationKeyResource, None, &config).unwrap();
+        assert_eq!(plan.state.attr("ready_for_renewal"), &Value::Bool(true));
+        assert!(plan.diagnostics.to_text().contains("renewal window"));
+    }
+
     #[test]
     fn name_prefix_generates_unique_names_of_legal_length() {
         let prefix = "p".repeat(74);
