@@ -7,10 +7,10 @@ use crate::api::{
 };
 use crate::rules;
 
-use super::store::{status_filter, AuditAction, Changes, Filter, Record};
+use super::store::{status_filter, AuditAction, Filter, Record};
 use super::{
-    check_field, check_writable_status, new_id, new_secret, non_empty, require_key_of, secret_hash,
-    Actor, Engine, ListQuery,
+    check_field, check_writable_status, common_changes, new_id, new_secret, non_empty,
+    require_key_of, secret_hash, Actor, Engine, ListQuery,
 };
 
 impl Engine {
@@ -116,19 +116,12 @@ impl Engine {
         id: &str,
         update: &AccessKeyUpdate,
     ) -> ApiResult<AccessKey> {
-        let mut changes = Changes::default();
-        if let Some(name) = &update.name {
-            check_field("name", rules::check_name(name))?;
-            changes.set("name", name.clone());
-        }
-        if let Some(description) = &update.description {
-            check_field("description", rules::check_description(description))?;
-            changes.set("description", non_empty(&update.description));
-        }
         check_writable_status(update.status)?;
-        if let Some(status) = update.status {
-            changes.set("status", status.as_str().to_string());
-        }
+        let mut changes = common_changes(
+            &update.name,
+            &update.description,
+            update.status.map(KeyStatus::as_str),
+        )?;
         if let Some(text) = &update.expiration {
             let expiration = match text.as_str() {
                 "" => None,

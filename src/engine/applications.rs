@@ -6,8 +6,10 @@ use crate::api::{
 };
 use crate::rules;
 
-use super::store::{AuditAction, Change, Changes, Filter, Record, Store, GROUP_MEMBERSHIP};
-use super::{check_field, clashing_id, new_id, non_empty, Actor, Engine, ListQuery};
+use super::store::{AuditAction, Change, Filter, Record, Store, GROUP_MEMBERSHIP};
+use super::{
+    check_field, clashing_id, common_changes, new_id, non_empty, Actor, Engine, ListQuery,
+};
 
 impl Engine {
     pub fn list_applications(
@@ -73,18 +75,11 @@ impl Engine {
         id: &str,
         update: &ApplicationUpdate,
     ) -> ApiResult<Application> {
-        let mut changes = Changes::default();
-        if let Some(name) = &update.name {
-            check_field("name", rules::check_name(name))?;
-            changes.set("name", name.clone());
-        }
-        if let Some(description) = &update.description {
-            check_field("description", rules::check_description(description))?;
-            changes.set("description", non_empty(&update.description));
-        }
-        if let Some(status) = update.status {
-            changes.set("status", status.as_str().to_string());
-        }
+        let changes = common_changes(
+            &update.name,
+            &update.description,
+            update.status.map(ApplicationStatus::as_str),
+        )?;
         self.write(actor, |change| {
             change.require::<Application>(id)?;
             if let Some(name) = &update.name {

@@ -34,7 +34,7 @@ mod store;
 mod verification_keys;
 mod verify;
 
-use store::{Change, Filter, Store};
+use store::{Change, Changes, Filter, Store};
 
 pub use verification_keys::VerificationKeyFilter;
 pub use verify::{Refusal, Verified};
@@ -369,6 +369,28 @@ pub fn access_key_id_of_secret(secret: &str) -> Option<&str> {
 /// 400 naming `field` when a `rules::check_*` refuses its value.
 fn check_field(field: &str, checked: Result<(), String>) -> ApiResult<()> {
     checked.map_err(|reason| ApiError::validation(field, format!("{field} {reason}")))
+}
+
+/// The changes every update body may carry (name, description, status), checked: an empty
+/// description clears it.
+fn common_changes(
+    name: &Option<String>,
+    description: &Option<String>,
+    status: Option<&'static str>,
+) -> ApiResult<Changes> {
+    let mut changes = Changes::default();
+    if let Some(name) = name {
+        check_field("name", rules::check_name(name))?;
+        changes.set("name", name.clone());
+    }
+    if let Some(text) = description {
+        check_field("description", rules::check_description(text))?;
+        changes.set("description", non_empty(description));
+    }
+    if let Some(status) = status {
+        changes.set("status", status.to_string());
+    }
+    Ok(changes)
 }
 
 /// A status the caller may write: EXPIRED only ever follows from an expiration.

@@ -7,10 +7,10 @@ use crate::api::{
 use crate::certificate::parse_certificate;
 use crate::rules;
 
-use super::store::{status_filter, AuditAction, Changes, Filter, Record, Store};
+use super::store::{status_filter, AuditAction, Filter, Record, Store};
 use super::{
-    check_field, check_writable_status, clashing_id, new_id, non_empty, require_key_of, Actor,
-    Engine, ListQuery,
+    check_field, check_writable_status, clashing_id, common_changes, new_id, non_empty,
+    require_key_of, Actor, Engine, ListQuery,
 };
 
 /// The list filters of `GET .../verification-keys`; each given one must match exactly.
@@ -132,25 +132,18 @@ impl Engine {
         id: &str,
         update: &VerificationKeyUpdate,
     ) -> ApiResult<VerificationKey> {
-        let mut changes = Changes::default();
-        if let Some(name) = &update.name {
-            check_field("name", rules::check_name(name))?;
-            changes.set("name", name.clone());
-        }
-        if let Some(description) = &update.description {
-            check_field("description", rules::check_description(description))?;
-            changes.set("description", non_empty(&update.description));
-        }
+        check_writable_status(update.status)?;
+        let mut changes = common_changes(
+            &update.name,
+            &update.description,
+            update.status.map(KeyStatus::as_str),
+        )?;
         let kid = non_empty(&update.kid);
         if let Some(kid) = &kid {
             check_field("kid", rules::check_kid(kid))?;
         }
         if update.kid.is_some() {
             changes.set("kid", kid.clone());
-        }
-        check_writable_status(update.status)?;
-        if let Some(status) = update.status {
-            changes.set("status", status.as_str().to_string());
         }
         self.write(actor, |change| {
             require_key_of::<VerificationKey>(change, application_id, id)?;
