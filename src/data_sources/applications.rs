@@ -14,8 +14,6 @@ use crate::value::{Object, ObjectExt, Value};
 
 pub struct ApplicationsDataSource;
 
-const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
-
 pub fn schema() -> Schema {
     let mut element = vec![
         Attribute::computed("id", AttrType::String, "The application's id."),
@@ -43,7 +41,7 @@ impl DataSourceLogic for ApplicationsDataSource {
 
     fn validate(&self, config: &Object) -> Diagnostics {
         let mut diags = validate_common(&schema(), config);
-        validate_status(config, STATUSES, &mut diags);
+        validate_status(config, &mut diags);
         diags
     }
 

@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{
-    api_failure, base_plan, found, gone, keep_equivalent, optional_text, required_str,
-    split_key_import_id, unknown_application_field, validate_common, validate_id_attribute,
-    validate_status, written_key_status, Outcome, Plan, PlanRequest, ResourceLogic,
+    api_failure, base_plan, found, gone, keep_equivalent, key_status_of, optional_text,
+    required_str, split_key_import_id, unknown_application_field, validate_common,
+    validate_id_attribute, validate_status, written_key_status, Outcome, Plan, PlanRequest,
+    ResourceLogic,
 };
-use crate::api::{AccessKey, AccessKeyUpdate, KeyStatus, NewAccessKey};
+use crate::api::{AccessKey, AccessKeyUpdate, NewAccessKey};
 use crate::backend::Backend;
 use crate::diagnostics::Diagnostics;
 use crate::rules::{self, same_instant};
@@ -18,8 +19,6 @@ use crate::schema::{AttrType, Attribute, Schema};
 use crate::value::{Object, ObjectExt, Value};
 
 pub struct AccessKeyResource;
-
-const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
 
 pub fn schema() -> Schema {
     Schema::new(
@@ -72,10 +71,6 @@ pub fn state_from_api(key: &AccessKey, prior: &Object) -> Object {
     state
 }
 
-fn status_of(state: &Object) -> Option<KeyStatus> {
-    state.str_attr("status").and_then(KeyStatus::parse)
-}
-
 /// An expiration in the past is refused when it is being set, not when an existing key reaches it.
 fn check_expiration_in_future(expiration: &str, now: OffsetDateTime, diags: &mut Diagnostics) {
     if let Ok(at) = rules::parse_time(expiration) {
@@ -104,7 +99,7 @@ impl ResourceLogic for AccessKeyResource {
 
     fn validate(&self, config: &Object) -> Diagnostics {
         let mut diags = validate_common(&schema(), config);
-        validate_status(config, STATUSES, &mut diags);
+        validate_status(config, &mut diags);
         validate_id_attribute(config, "application_id", &mut diags);
         if let Some(expiration) = config.str_attr("expiration") {
             match rules::parse_time(expiration) {
@@ -159,7 +154,7 @@ impl ResourceLogic for AccessKeyResource {
                 .str_attr("description")
                 .filter(|d| !d.is_empty())
                 .map(str::to_owned),
-            status: status_of(planned),
+            status: key_status_of(planned),
             expiration: planned.str_attr("expiration").map(str::to_owned),
         };
         let key = backend
@@ -212,7 +207,7 @@ impl ResourceLogic for AccessKeyResource {
                 .then(|| planned.str_attr("description").unwrap_or("").to_owned()),
             // Always sent: a key that reads as EXPIRED hides its written status, which may
             // differ from the plan's.
-            status: status_of(planned),
+            status: key_status_of(planned),
             // An empty expiration clears it.
             expiration: changed("expiration")
                 .then(|| planned.str_attr("expiration").unwrap_or("").to_owned()),
@@ -307,7 +302,7 @@ mod tests {
     /// inconsistent result.
     #[tokio::test]
     async fn an_update_delivers_the_planned_status_even_when_expired_hid_a_drift() {
-        use crate::api::AccessKeyUpdate as Update;
+        use crate::api::{AccessKeyUpdate as Update, KeyStatus};
         use crate::engine::Actor;
         let (_dir, backend) = local_backend();
         let app = application(&backend).await;

@@ -16,8 +16,6 @@ use crate::value::{Object, ObjectExt, Value};
 
 pub struct ApplicationResource;
 
-const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
-
 pub fn schema() -> Schema {
     Schema::new(
         "An Izuma application: the identity that access keys and JWT verification keys authenticate as. Its rights come from the policy groups it belongs to.",
@@ -77,7 +75,7 @@ impl ResourceLogic for ApplicationResource {
 
     fn validate(&self, config: &Object) -> Diagnostics {
         let mut diags = validate_common(&schema(), config);
-        validate_status(config, STATUSES, &mut diags);
+        validate_status(config, &mut diags);
         if let Some(groups) = config.attr("groups").as_strings() {
             for group in groups {
                 if let Err(rule) = rules::check_id(&group) {

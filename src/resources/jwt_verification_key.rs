@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::{
-    api_failure, base_plan, found, gone, keep_equivalent, optional_text, required_str,
-    split_key_import_id, validate_common, validate_id_attribute, validate_status,
+    api_failure, base_plan, found, gone, keep_equivalent, key_status_of, optional_text,
+    required_str, split_key_import_id, validate_common, validate_id_attribute, validate_status,
     written_key_status, Outcome, Plan, PlanRequest, ResourceLogic,
 };
-use crate::api::{KeyStatus, NewVerificationKey, VerificationKey, VerificationKeyUpdate};
+use crate::api::{NewVerificationKey, VerificationKey, VerificationKeyUpdate};
 use crate::backend::Backend;
 use crate::certificate::{parse_certificate, same_certificate, CertificateInfo};
 use crate::diagnostics::Diagnostics;
@@ -39,8 +39,6 @@ fn name_from_prefix(prefix: &str) -> String {
         hex::encode(random)
     )
 }
-
-const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
 
 pub fn schema() -> Schema {
     Schema::new(
@@ -134,10 +132,6 @@ pub fn ready_for_renewal(
     }
 }
 
-fn status_of(state: &Object) -> Option<KeyStatus> {
-    state.str_attr("status").and_then(KeyStatus::parse)
-}
-
 #[async_trait]
 impl ResourceLogic for JwtVerificationKeyResource {
     fn name(&self) -> &'static str {
@@ -150,7 +144,7 @@ impl ResourceLogic for JwtVerificationKeyResource {
 
     fn validate(&self, config: &Object) -> Diagnostics {
         let mut diags = validate_common(&schema(), config);
-        validate_status(config, STATUSES, &mut diags);
+        validate_status(config, &mut diags);
         validate_id_attribute(config, "application_id", &mut diags);
         match (config.attr("name"), config.attr("name_prefix")) {
             (Value::Null, Value::Null) => diags.attribute_error(
@@ -298,7 +292,7 @@ impl ResourceLogic for JwtVerificationKeyResource {
                 .filter(|d| !d.is_empty())
                 .map(str::to_owned),
             kid: planned.str_attr("kid").map(str::to_owned),
-            status: status_of(planned),
+            status: key_status_of(planned),
         };
         let key = backend
             .create_verification_key(application_id, &new)
@@ -346,7 +340,7 @@ impl ResourceLogic for JwtVerificationKeyResource {
             kid: changed("kid").then(|| planned.str_attr("kid").unwrap_or("").to_owned()),
             // Always sent: a key that reads as EXPIRED hides its written status, which may
             // differ from the plan's.
-            status: status_of(planned),
+            status: key_status_of(planned),
         };
         let action = format!("update izuma_jwt_verification_key {id}");
         let key = if update == VerificationKeyUpdate::default() {

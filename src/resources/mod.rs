@@ -156,7 +156,16 @@ pub fn validate_common(schema: &Schema, config: &Object) -> Diagnostics {
 }
 
 /// Checks a `status` value against the allowed ones; `EXPIRED` gets its own reason.
-pub fn validate_status(config: &Object, allowed: &[&str], diags: &mut Diagnostics) {
+/// The statuses a configuration may write, for applications and keys alike (`EXPIRED` is derived).
+pub const WRITABLE_STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
+
+/// A key's written status in a planned state.
+pub fn key_status_of(state: &Object) -> Option<KeyStatus> {
+    state.str_attr("status").and_then(KeyStatus::parse)
+}
+
+pub fn validate_status(config: &Object, diags: &mut Diagnostics) {
+    let allowed = WRITABLE_STATUSES;
     let Some(status) = config.str_attr("status") else {
         return;
     };
